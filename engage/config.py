@@ -1,0 +1,82 @@
+"""Configuration: safe defaults, overridden only from the environment (or test overrides)."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+
+def _secret_key(instance_path: Path) -> str:
+    """Return SECRET_KEY from the environment, else from instance/secret_key (made on first run)."""
+    from_env = os.environ.get("SECRET_KEY")
+    if from_env:
+        return from_env
+    key_file = instance_path / "secret_key"
+    if not key_file.exists():
+        instance_path.mkdir(parents=True, exist_ok=True)
+        fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(secrets.token_hex(32))
+    return key_file.read_text().strip()
+
+
+def _flag(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def load_config(instance_path: Path) -> dict[str, Any]:
+    """Build the configuration mapping from the environment, with safe defaults."""
+    environment = os.environ.get("ENGAGE_ENV", "production")
+    development = environment == "development"
+    database_url = os.environ.get(
+        "DATABASE_URL", f"sqlite:///{instance_path / 'engage.sqlite3'}"
+    )
+    if database_url.startswith("postgres://"):
+        database_url = "postgresql+psycopg://" + database_url.removeprefix("postgres://")
+    elif database_url.startswith("postgresql://"):
+        database_url = "postgresql+psycopg://" + database_url.removeprefix("postgresql://")
+    redis_url = os.environ.get("REDIS_URL") or None
+    return {
+        "ENGAGE_ENV": environment,
+        "SECRET_KEY": _secret_key(instance_path),
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "REDIS_URL": redis_url,
+        "ENGAGE_DISCLOSURE_THRESHOLD": int(os.environ.get("ENGAGE_DISCLOSURE_THRESHOLD", "5")),
+        "SQLITE_BUSY_TIMEOUT_MS": int(os.environ.get("ENGAGE_SQLITE_BUSY_TIMEOUT_MS", "15000")),
+        # Sessions are signed cookies, so any app process can serve any request.
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": _flag("ENGAGE_SECURE_COOKIES", not development),
+        "SESSION_COOKIE_NAME": "engage_session",
+        "PERMANENT_SESSION_LIFETIME": int(os.environ.get("ENGAGE_SESSION_SECONDS", "28800")),
+        "ENGAGE_HSTS": _flag("ENGAGE_HSTS", not development),
+        "WTF_CSRF_TIME_LIMIT": 8 * 3600,
+        "MAX_CONTENT_LENGTH": int(os.environ.get("ENGAGE_MAX_UPLOAD_BYTES", str(50 * 1024 * 1024))),
+        "RATELIMIT_STORAGE_URI": redis_url or "memory://",
+        "RATELIMIT_HEADERS_ENABLED": True,
+        "ENGAGE_SIGN_IN_LIMIT": os.environ.get("ENGAGE_SIGN_IN_LIMIT", "10 per minute"),
+        "ENGAGE_SIGN_IN_PER_ACCOUNT_LIMIT": os.environ.get(
+            "ENGAGE_SIGN_IN_PER_ACCOUNT_LIMIT", "5 per minute"
+        ),
+        "ARGON2_TIME_COST": int(os.environ.get("ENGAGE_ARGON2_TIME_COST", "3")),
+        "ARGON2_MEMORY_COST": int(os.environ.get("ENGAGE_ARGON2_MEMORY_KIB", "65536")),
+        "PASSWORD_RESET_SECONDS": 3600,
+        "MAIL_BACKEND": os.environ.get(
+            "ENGAGE_MAIL_BACKEND", "smtp" if os.environ.get("SMTP_HOST") else "log"
+        ),
+        "MAIL_SENDER": os.environ.get("ENGAGE_MAIL_SENDER", "engage@localhost"),
+        "SMTP_HOST": os.environ.get("SMTP_HOST"),
+        "SMTP_PORT": int(os.environ.get("SMTP_PORT", "587")),
+        "SMTP_USERNAME": os.environ.get("SMTP_USERNAME"),
+        "SMTP_PASSWORD": os.environ.get("SMTP_PASSWORD"),
+        "SMTP_STARTTLS": _flag("SMTP_STARTTLS", True),
+        "BABEL_DEFAULT_LOCALE": "en_GB",
+        "BABEL_DEFAULT_TIMEZONE": "Europe/London",
+        "ENGAGE_SERVICE_NAME": os.environ.get("ENGAGE_SERVICE_NAME", "Engage"),
+    }
