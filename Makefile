@@ -88,8 +88,9 @@ migrate: install
 demo: migrate
 	$(FLASK) demo load
 
+# Plain http on 127.0.0.1, so cookies cannot be Secure-only and HSTS is off.
 run: install migrate demo
-	$(FLASK) run --host 127.0.0.1 --port 5000
+	ENGAGE_ENV=$${ENGAGE_ENV:-development} $(FLASK) run --host 127.0.0.1 --port 5000
 
 # --------------------------------------------------------------------------
 # quality

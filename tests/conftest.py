@@ -25,7 +25,7 @@ SHARED = Path(__file__).resolve().parents[2] / "shared"
 TEST_PASSWORD = "correct horse battery"
 
 
-def test_overrides(database_url: str, instance: str) -> dict[str, Any]:
+def app_overrides(database_url: str, instance: str) -> dict[str, Any]:
     return {
         "TESTING": True,
         "SQLALCHEMY_DATABASE_URI": database_url,
@@ -73,11 +73,14 @@ def database_url(_instance: str) -> str:
 
 @pytest.fixture(scope="session")
 def app(database_url: str, _instance: str) -> Iterator[Flask]:
-    app = create_app(test_overrides(database_url, _instance))
+    app = create_app(app_overrides(database_url, _instance))
     app.test_client_class = IsolatedClient
     with app.app_context():
         _reset_schema(app)
     yield app
+    with app.app_context():
+        _db.session.remove()
+        _db.engine.dispose()
 
 
 def _reset_schema(app: Flask) -> None:

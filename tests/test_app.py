@@ -57,6 +57,7 @@ def test_sqlite_connections_use_wal_and_busy_timeout(tmp_path: Path) -> None:
             assert connection.execute(text("PRAGMA journal_mode")).scalar() == "wal"
             assert connection.execute(text("PRAGMA busy_timeout")).scalar() >= 5000
             assert connection.execute(text("PRAGMA foreign_keys")).scalar() == 1
+        db.engine.dispose()
 
 
 def test_healthz_checks_the_database(client) -> None:

@@ -205,7 +205,7 @@ def _replace_profile(area: Area, profile: Mapping[tuple[str, str], int]) -> None
 
 
 def import_areas(
-    actor_id: int, partnership: Partnership, rows: Iterable[Mapping[str, str]]
+    actor_id: int | None, partnership: Partnership, rows: Iterable[Mapping[str, str]]
 ) -> AreaImportResult:
     """Create or update areas from CSV rows, all or nothing.
 
