@@ -60,11 +60,14 @@ ACCESS: dict[str, frozenset[str]] = {
     "admin.members": ADMINS,
     "admin.revoke": ADMINS,
     "admin.disable_user": frozenset({"platform_admin"}),
+    "admin.users": frozenset({"platform_admin"}),
+    "accounts.confirm_email": PUBLIC,
+    "accounts.resend_confirmation": SIGNED_IN,
 }
 
 # Routes whose access does not depend on whose record it is.
 NOT_PARTNERSHIP_SCOPED = {e for e, roles in ACCESS.items() if roles in (PUBLIC, SIGNED_IN)} | {
-    "admin.index", "admin.new_partnership", "admin.disable_user",
+    "admin.index", "admin.new_partnership", "admin.disable_user", "admin.users",
 }
 
 
@@ -132,7 +135,9 @@ def test_each_role_reaches_exactly_its_own_pages(app: Flask, world: World, role:
     client = _client(app, role)
     failures = []
     for rule in _rules(app):
-        if "GET" not in (rule.methods or set()) or rule.endpoint in ("accounts.reset_password", "accounts.two_factor"):
+        if "GET" not in (rule.methods or set()) or rule.endpoint in (
+            "accounts.reset_password", "accounts.two_factor", "accounts.confirm_email"
+        ):
             continue
         url = _url(rule.rule, world.own, world)
         response = client.get(url)

@@ -5,7 +5,6 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import (
-    GovPasswordInput,
     GovRadioInput,
     GovSelect,
     GovSubmitInput,
@@ -14,7 +13,7 @@ from govuk_frontend_wtf.wtforms_widgets import (
 from wtforms import EmailField, SelectChoice, PasswordField, RadioField, SelectField, StringField, SubmitField
 from wtforms.validators import Email, InputRequired, Length
 
-from engage.core.forms import optional_int
+from engage.core.forms import LocalisedPasswordInput, optional_int
 
 EMAIL_REQUIRED = _l("Enter your email address")
 EMAIL_FORMAT = _l("Enter an email address in the correct format, like name@example.com")
@@ -29,7 +28,7 @@ class RegisterForm(FlaskForm):
     password = PasswordField(
         _l("Create a password"),
         description=_l("Use 10 characters or more. Three random words work well."),
-        widget=GovPasswordInput(),
+        widget=LocalisedPasswordInput(),
         validators=[InputRequired(_l("Create a password"))],
     )
     home_ward = SelectField(
@@ -50,7 +49,7 @@ class SignInForm(FlaskForm):
         validators=[InputRequired(EMAIL_REQUIRED), Length(max=254)],
     )
     password = PasswordField(
-        _l("Password"), widget=GovPasswordInput(), validators=[InputRequired(_l("Enter your password"))]
+        _l("Password"), widget=LocalisedPasswordInput(), validators=[InputRequired(_l("Enter your password"))]
     )
     submit = SubmitField(_l("Sign in"), widget=GovSubmitInput())
 
@@ -78,7 +77,7 @@ class ResetPasswordForm(FlaskForm):
     password = PasswordField(
         _l("New password"),
         description=_l("Use 10 characters or more. Three random words work well."),
-        widget=GovPasswordInput(),
+        widget=LocalisedPasswordInput(),
         validators=[InputRequired(_l("Enter a new password"))],
     )
     submit = SubmitField(_l("Save password"), widget=GovSubmitInput())
@@ -87,13 +86,13 @@ class ResetPasswordForm(FlaskForm):
 class ChangePasswordForm(FlaskForm):
     current_password = PasswordField(
         _l("Current password"),
-        widget=GovPasswordInput(),
+        widget=LocalisedPasswordInput(),
         validators=[InputRequired(_l("Enter your current password"))],
     )
     new_password = PasswordField(
         _l("New password"),
         description=_l("Use 10 characters or more. Three random words work well."),
-        widget=GovPasswordInput(),
+        widget=LocalisedPasswordInput(),
         validators=[InputRequired(_l("Enter a new password"))],
     )
     submit = SubmitField(_l("Change password"), widget=GovSubmitInput())
@@ -113,7 +112,7 @@ class LanguageForm(FlaskForm):
 class DeleteAccountForm(FlaskForm):
     password = PasswordField(
         _l("Enter your password to confirm"),
-        widget=GovPasswordInput(),
+        widget=LocalisedPasswordInput(),
         validators=[InputRequired(_l("Enter your password"))],
     )
     submit = SubmitField(_l("Delete my account"), widget=GovSubmitInput())

@@ -9,6 +9,7 @@ from typing import Any
 
 import pyotp
 from flask import current_app
+from itsdangerous import BadData, URLSafeTimedSerializer
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
@@ -30,6 +31,32 @@ from engage.partnerships.models import Area, AreaLevel, Organisation, Partnershi
 
 MIN_PASSWORD_LENGTH = 10
 MAX_PASSWORD_LENGTH = 128
+
+
+CONFIRM_SALT = "engage-confirm-email"
+CONFIRM_MAX_AGE_SECONDS = 7 * 24 * 3600
+
+
+def email_confirmation_token(user: User) -> str:
+    """A signed, expiring token tying the account to the address it was sent to."""
+    serializer = URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=CONFIRM_SALT)
+    return serializer.dumps({"user": user.id, "email": user.email})
+
+
+def confirm_email(token: str) -> User | None:
+    """Mark the address confirmed if the token is genuine, fresh and still matches the account."""
+    serializer = URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=CONFIRM_SALT)
+    try:
+        payload = serializer.loads(token, max_age=CONFIRM_MAX_AGE_SECONDS)
+    except BadData:
+        return None
+    user = db.session.get(User, payload.get("user")) if isinstance(payload, dict) else None
+    if user is None or not user.is_active or user.email != payload.get("email"):
+        return None
+    if user.email_confirmed_at is None:
+        user.email_confirmed_at = utcnow()
+        record_audit("account.email_confirmed", actor_id=user.id, target=user)
+    return user
 
 
 def normalise_email(email: str) -> str:

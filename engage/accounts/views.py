@@ -129,13 +129,39 @@ def register() -> str | WerkzeugResponse:
             field.errors = [*field.errors, str(error)]
         else:
             db.session.commit()
-            send_mail(
-                user.email,
-                _("Your Engage account"),
-                _("Your account has been created. Sign in at %(url)s", url=url_for("accounts.sign_in", _external=True)),
-            )
+            _send_confirmation(user)
             return render_template("accounts/registered.html", email=user.email)
     return render_template("accounts/register.html", form=form, partnership=partnership)
+
+
+def _send_confirmation(user: User) -> None:
+    link = url_for("accounts.confirm_email", token=operations.email_confirmation_token(user), _external=True)
+    send_mail(
+        user.email,
+        _("Confirm your email address for Engage"),
+        _("Your account has been created. Confirm your email address within 7 days by opening this link: %(url)s", url=link),
+    )
+
+
+@bp.get("/confirm/<token>")
+def confirm_email(token: str) -> str | WerkzeugResponse:
+    user = operations.confirm_email(token)
+    if user is None:
+        return render_template("accounts/confirm_failed.html"), 410
+    db.session.commit()
+    flash(_("Your email address is confirmed"), "success")
+    return redirect(url_for("accounts.account" if current_user.is_authenticated else "accounts.sign_in"))
+
+
+@bp.post("/confirm/resend")
+@login_required
+@limiter.limit(_per_account_limit)
+def resend_confirmation() -> WerkzeugResponse:
+    form = ConfirmForm()
+    if form.validate_on_submit() and current_user.email_confirmed_at is None:
+        _send_confirmation(current_user)
+        flash(_("We have sent you a new confirmation link"), "success")
+    return redirect(url_for("accounts.account"))
 
 
 @bp.route("/sign-in", methods=["GET", "POST"])

@@ -305,6 +305,18 @@ def revoke(slug: str, membership_id: int) -> WerkzeugResponse:
     return redirect(url_for("admin.members", slug=found.slug))
 
 
+@bp.get("/users")
+def users() -> str:
+    """Platform administrators find any account by email, see its roles and can disable it."""
+    if not current_user.is_platform_admin:
+        abort(404)
+    search = (request.args.get("email") or "").strip().lower()[:254]
+    query = select(User).where(User.erased_at.is_(None)).order_by(User.email).limit(50)
+    if search:
+        query = query.where(User.email.contains(search, autoescape=True))
+    return render_template("admin/users.html", users=db.session.scalars(query).all(), search=search)
+
+
 @bp.post("/users/<int:user_id>/disable")
 def disable_user(user_id: int) -> WerkzeugResponse:
     """Platform administrators can disable an account; its sessions end at once."""
@@ -321,4 +333,4 @@ def disable_user(user_id: int) -> WerkzeugResponse:
     else:
         db.session.commit()
         flash(_("Account updated"), "success")
-    return redirect(url_for("admin.index"))
+    return redirect(url_for("admin.users", email=user.email))

@@ -282,3 +282,39 @@ def test_authenticate_rehashes_weaker_hashes(app: Flask, partnership) -> None:
     db.session.commit()
     assert operations.authenticate("r@example.org", TEST_PASSWORD) is not None
     assert "t=1" in user.password_hash
+
+
+def test_registration_mails_a_link_that_confirms_the_email(client: FlaskClient, partnership) -> None:
+    _register(client, partnership, "new@example.org")
+    mail = [m for m in outbox() if m.to == "new@example.org"][-1]
+    link = re.search(r"http://127\.0\.0\.1(/account/confirm/\S+)", mail.body).group(1)
+    user = db.session.scalar(db.select(User).where(User.email == "new@example.org"))
+    assert user.email_confirmed_at is None
+    assert client.get(link).status_code == 302
+    db.session.refresh(user)
+    assert user.email_confirmed_at is not None
+
+
+def test_tampered_confirmation_link_is_refused(client: FlaskClient, partnership) -> None:
+    _register(client, partnership, "new@example.org")
+    mail = [m for m in outbox() if m.to == "new@example.org"][-1]
+    link = re.search(r"http://127\.0\.0\.1(/account/confirm/\S+)", mail.body).group(1)
+    assert client.get(link[:-3] + "abc").status_code == 410
+    assert db.session.scalar(db.select(User.email_confirmed_at).where(User.email == "new@example.org")) is None
+
+
+def test_platform_admin_finds_and_disables_an_account(app: Flask, partnership) -> None:
+    admin = make_member(partnership, Role.ADMIN, email="a@example.org")
+    admin.is_platform_admin = True
+    target = make_member(partnership, Role.RESIDENT, email="target@example.org")
+    db.session.commit()
+    client = app.test_client()
+    sign_in(client, "a@example.org")
+    page = client.get("/manage/users?email=target").get_data(as_text=True)
+    assert "target@example.org" in page and "a@example.org" not in page
+    client.post(f"/manage/users/{target.id}/disable", data={"disabled": "1"})
+    db.session.refresh(target)
+    assert target.is_disabled
+    client.post(f"/manage/users/{target.id}/disable", data={"disabled": "0"})
+    db.session.refresh(target)
+    assert not target.is_disabled
