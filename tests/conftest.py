@@ -90,7 +90,7 @@ def _reset_schema(app: Flask) -> None:
     _db.drop_all()
     with _db.engine.begin() as connection:
         connection.execute(text("DROP TABLE IF EXISTS alembic_version"))
-    upgrade()
+    upgrade(revision="heads")
 
 
 def _empty_tables() -> None:
