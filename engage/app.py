@@ -104,7 +104,10 @@ def register_extensions(app: Flask) -> None:
     _configure_sqlite(app)
     db.init_app(app)
     migrate.init_app(
-        app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True,
+        app,
+        db,
+        directory=str(PROJECT_ROOT / "migrations"),
+        render_as_batch=True,
         compare_type=True,
     )
     csrf.init_app(app)
@@ -117,8 +120,6 @@ def register_extensions(app: Flask) -> None:
     register_login(app)
     register_security(app)
     register_template_helpers(app)
-
-
 
 
 def register_blueprints(app: Flask) -> None:

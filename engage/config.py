@@ -33,9 +33,7 @@ def load_config(instance_path: Path) -> dict[str, Any]:
     """Build the configuration mapping from the environment, with safe defaults."""
     environment = os.environ.get("ENGAGE_ENV", "production")
     development = environment == "development"
-    database_url = os.environ.get(
-        "DATABASE_URL", f"sqlite:///{instance_path / 'engage.sqlite3'}"
-    )
+    database_url = os.environ.get("DATABASE_URL", f"sqlite:///{instance_path / 'engage.sqlite3'}")
     if database_url.startswith("postgres://"):
         database_url = "postgresql+psycopg://" + database_url.removeprefix("postgres://")
     elif database_url.startswith("postgresql://"):

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import contextvars
-import re
 import os
+import re
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -103,7 +103,7 @@ def _empty_tables() -> None:
         # Self-referencing trees (areas, partnerships) need the checks off while emptying.
         connection.exec_driver_sql("PRAGMA defer_foreign_keys=ON")
         for name in reversed(tables):
-            connection.exec_driver_sql(f"DELETE FROM {name}")  # noqa: S608 - our own table names
+            connection.exec_driver_sql(f"DELETE FROM {name}")
 
 
 @pytest.fixture(autouse=True)

@@ -13,7 +13,9 @@ from engage import create_app
 from engage.config import load_config
 
 
-def test_secret_key_is_generated_into_instance_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_secret_key_is_generated_into_instance_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.delenv("SECRET_KEY", raising=False)
     first = load_config(tmp_path)["SECRET_KEY"]
     second = load_config(tmp_path)["SECRET_KEY"]
@@ -49,7 +51,9 @@ def test_debug_is_off_by_default(app: Flask) -> None:
 
 
 def test_sqlite_connections_use_wal_and_busy_timeout(tmp_path: Path) -> None:
-    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/x.sqlite3", "TESTING": True})
+    app = create_app(
+        {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/x.sqlite3", "TESTING": True}
+    )
     from engage.extensions import db
 
     with app.app_context():
@@ -94,7 +98,9 @@ def test_not_found_page_is_govuk_style_and_generic(client) -> None:
     assert "Traceback" not in html
 
 
-def test_server_error_page_reveals_nothing(app: Flask, client, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_server_error_page_reveals_nothing(
+    app: Flask, client, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from engage.main import views
 
     def broken() -> str:

@@ -17,7 +17,9 @@ from tests.factories import make_member, make_partnership
 
 @pytest.fixture
 def csrf_app(app: Flask) -> Iterator[Flask]:
-    overrides = app_overrides(app.config["SQLALCHEMY_DATABASE_URI"], app.config["ENGAGE_TEST_INSTANCE"])
+    overrides = app_overrides(
+        app.config["SQLALCHEMY_DATABASE_URI"], app.config["ENGAGE_TEST_INSTANCE"]
+    )
     overrides["WTF_CSRF_ENABLED"] = True
     protected = create_app(overrides)
     protected.test_client_class = IsolatedClient
@@ -44,7 +46,10 @@ def test_every_post_route_refuses_a_missing_token(csrf_app: Flask) -> None:
     client = csrf_app.test_client()
     page = client.get("/account/sign-in").get_data(as_text=True)
     token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
-    signed_in = client.post("/account/sign-in", data={"email": "a@example.org", "password": TEST_PASSWORD, "csrf_token": token})
+    signed_in = client.post(
+        "/account/sign-in",
+        data={"email": "a@example.org", "password": TEST_PASSWORD, "csrf_token": token},
+    )
     assert signed_in.status_code == 302
     post_rules = [r for r in csrf_app.url_map.iter_rules() if "POST" in (r.methods or set())]
     assert len(post_rules) >= 10

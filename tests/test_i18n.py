@@ -48,7 +48,8 @@ def test_translations_keep_placeholders_and_markup() -> None:
         strings = message.string if isinstance(message.string, tuple) else (message.string,)
         for text in strings:
             if set(PLACEHOLDER.findall(text)) - set(PLACEHOLDER.findall(source)) or (
-                isinstance(message.id, str) and set(PLACEHOLDER.findall(source)) != set(PLACEHOLDER.findall(text))
+                isinstance(message.id, str)
+                and set(PLACEHOLDER.findall(source)) != set(PLACEHOLDER.findall(text))
             ):
                 broken.append((source, text))
             if sorted(TAG.findall(source)) != sorted(TAG.findall(text)):
@@ -61,17 +62,34 @@ def test_catalogue_is_not_stale(tmp_path: Path) -> None:
     pot = tmp_path / "messages.pot"
     pybabel = Path(sys.executable).with_name("pybabel")
     subprocess.run(
-        [str(pybabel), "-q", "extract", "-F", "babel.cfg", "-k", "_l", "-k", "lazy_gettext",
-         "-k", "lazy_ngettext:1,2",
-         "--ignore-dirs=.* ._ __pycache__ node_modules static instance build dist test-artifacts",
-         "-o", str(pot), "."],
-        cwd=ROOT, check=True, timeout=120,
+        [
+            str(pybabel),
+            "-q",
+            "extract",
+            "-F",
+            "babel.cfg",
+            "-k",
+            "_l",
+            "-k",
+            "lazy_gettext",
+            "-k",
+            "lazy_ngettext:1,2",
+            "--ignore-dirs=.* ._ __pycache__ node_modules static instance build dist test-artifacts",
+            "-o",
+            str(pot),
+            ".",
+        ],
+        cwd=ROOT,
+        check=True,
+        timeout=120,
     )
     with pot.open("rb") as handle:
         extracted = {m.id for m in read_po(handle) if m.id}
     in_catalogue = {m.id for m in _catalogue() if m.id}
     assert sorted(map(str, extracted - in_catalogue)) == [], "run `make translations` and translate"
-    assert sorted(map(str, in_catalogue - extracted)) == [], "run `make translations` to drop old strings"
+    assert sorted(map(str, in_catalogue - extracted)) == [], (
+        "run `make translations` to drop old strings"
+    )
 
 
 def test_welsh_pages_say_welsh_things(client) -> None:
@@ -83,7 +101,9 @@ def test_welsh_pages_say_welsh_things(client) -> None:
 
 
 def test_accept_language_chooses_welsh_when_nothing_else_is_set(client) -> None:
-    html = client.get("/", headers={"Accept-Language": "cy-GB,cy;q=0.9,en;q=0.5"}).get_data(as_text=True)
+    html = client.get("/", headers={"Accept-Language": "cy-GB,cy;q=0.9,en;q=0.5"}).get_data(
+        as_text=True
+    )
     assert '<html lang="cy"' in html
 
 
@@ -121,7 +141,9 @@ def test_english_dates_are_formatted_the_british_way(app: Flask) -> None:
         refresh()
         assert show_date(datetime(2026, 7, 14, tzinfo=UTC)) == "14 July 2026"
         # 23:30 UTC in summer is 00:30 the next day in London.
-        assert show_datetime(datetime(2026, 7, 14, 23, 30, tzinfo=UTC), "short").startswith("15/07/2026")
+        assert show_datetime(datetime(2026, 7, 14, 23, 30, tzinfo=UTC), "short").startswith(
+            "15/07/2026"
+        )
     with app.test_request_context("/", headers={"Accept-Language": "cy"}):
         refresh()
         assert show_date(datetime(2026, 7, 14, tzinfo=UTC)) == "14 Gorffennaf 2026"

@@ -32,7 +32,12 @@ def _upgrade(database_url: str, tmp_path: Path) -> subprocess.CompletedProcess[s
     flask = Path(sys.executable).with_name("flask")
     return subprocess.run(
         [str(flask), "--app", "engage", "db", "upgrade"],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=120, check=False,
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
 
 
@@ -48,7 +53,9 @@ def test_db_upgrade_builds_an_empty_sqlite_file(tmp_path: Path) -> None:
 def test_db_upgrade_builds_an_empty_postgresql_database(tmp_path: Path) -> None:
     url = os.environ.get("ENGAGE_TEST_PG_UPGRADE_URL")
     if not url:
-        pytest.skip("ENGAGE_TEST_PG_UPGRADE_URL is not set (.ci/run sets it on the PostgreSQL pass)")
+        pytest.skip(
+            "ENGAGE_TEST_PG_UPGRADE_URL is not set (.ci/run sets it on the PostgreSQL pass)"
+        )
     engine = create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1))
     with engine.begin() as connection:
         connection.exec_driver_sql("DROP SCHEMA public CASCADE")

@@ -40,7 +40,8 @@ def test_pure_module_has_no_framework_imports(module: str) -> None:
         pytest.skip(f"{module} is not written yet")
     pure_names = {"engage." + m.removesuffix(".py").replace("/", ".") for m in PURE_MODULES}
     bad = {
-        name for name in _imports(path)
+        name
+        for name in _imports(path)
         if name.split(".")[0] in FORBIDDEN or (name.startswith("engage") and name not in pure_names)
     }
     assert bad == set()
@@ -53,5 +54,7 @@ def test_pure_modules_load_without_flask() -> None:
     present = [m for m in PURE_MODULES if (ROOT / m).exists()]
     names = ", ".join("engage." + m.removesuffix(".py").replace("/", ".") for m in present)
     code = f"import sys, {names}; print(sorted(n for n in ('flask', 'sqlalchemy') if n in sys.modules))"
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60)
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
+    )
     assert out.stdout.strip() == "[]"

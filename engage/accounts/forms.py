@@ -10,7 +10,15 @@ from govuk_frontend_wtf.wtforms_widgets import (
     GovSubmitInput,
     GovTextInput,
 )
-from wtforms import EmailField, SelectChoice, PasswordField, RadioField, SelectField, StringField, SubmitField
+from wtforms import (
+    EmailField,
+    PasswordField,
+    RadioField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    SubmitField,
+)
 from wtforms.validators import Email, InputRequired, Length
 
 from engage.core.forms import LocalisedPasswordInput, optional_int
@@ -49,7 +57,9 @@ class SignInForm(FlaskForm):
         validators=[InputRequired(EMAIL_REQUIRED), Length(max=254)],
     )
     password = PasswordField(
-        _l("Password"), widget=LocalisedPasswordInput(), validators=[InputRequired(_l("Enter your password"))]
+        _l("Password"),
+        widget=LocalisedPasswordInput(),
+        validators=[InputRequired(_l("Enter your password"))],
     )
     submit = SubmitField(_l("Sign in"), widget=GovSubmitInput())
 

@@ -9,8 +9,8 @@ from typing import Any
 
 import pyotp
 from flask import current_app
-from itsdangerous import BadData, URLSafeTimedSerializer
 from flask_babel import gettext as _
+from itsdangerous import BadData, URLSafeTimedSerializer
 from sqlalchemy import func, select
 
 from engage.accounts.models import (
@@ -285,9 +285,7 @@ def export_account(user: User) -> dict[str, Any]:
             }
             for m in user.memberships
         ],
-        "activity": [
-            {"at": e.at.isoformat(), "action": e.action} for e in entries
-        ],
+        "activity": [{"at": e.at.isoformat(), "action": e.action} for e in entries],
     }
     return {"account": account, **export_personal_data(user)}
 

@@ -119,8 +119,10 @@ def register() -> str | WerkzeugResponse:
             send_mail(
                 form.email.data or "",
                 _("You already have an Engage account"),
-                _("Someone tried to register with this email address. If it was you, sign in or reset your password: %(url)s",
-                  url=url_for("accounts.forgot_password", _external=True)),
+                _(
+                    "Someone tried to register with this email address. If it was you, sign in or reset your password: %(url)s",
+                    url=url_for("accounts.forgot_password", _external=True),
+                ),
             )
             return render_template("accounts/registered.html", email=form.email.data)
         except EngageError as error:
@@ -135,11 +137,16 @@ def register() -> str | WerkzeugResponse:
 
 
 def _send_confirmation(user: User) -> None:
-    link = url_for("accounts.confirm_email", token=operations.email_confirmation_token(user), _external=True)
+    link = url_for(
+        "accounts.confirm_email", token=operations.email_confirmation_token(user), _external=True
+    )
     send_mail(
         user.email,
         _("Confirm your email address for Engage"),
-        _("Your account has been created. Confirm your email address within 7 days by opening this link: %(url)s", url=link),
+        _(
+            "Your account has been created. Confirm your email address within 7 days by opening this link: %(url)s",
+            url=link,
+        ),
     )
 
 
@@ -150,7 +157,9 @@ def confirm_email(token: str) -> str | WerkzeugResponse:
         return render_template("accounts/confirm_failed.html"), 410
     db.session.commit()
     flash(_("Your email address is confirmed"), "success")
-    return redirect(url_for("accounts.account" if current_user.is_authenticated else "accounts.sign_in"))
+    return redirect(
+        url_for("accounts.account" if current_user.is_authenticated else "accounts.sign_in")
+    )
 
 
 @bp.post("/confirm/resend")
@@ -230,8 +239,10 @@ def forgot_password() -> str | WerkzeugResponse:
             send_mail(
                 operations.normalise_email(email),
                 _("Reset your Engage password"),
-                _("Use this link within an hour to choose a new password: %(url)s",
-                  url=url_for("accounts.reset_password", token=token, _external=True)),
+                _(
+                    "Use this link within an hour to choose a new password: %(url)s",
+                    url=url_for("accounts.reset_password", token=token, _external=True),
+                ),
             )
         # The same page whether or not the account exists.
         return render_template("accounts/reset_sent.html", email=email)
@@ -301,7 +312,9 @@ def change_password() -> str | WerkzeugResponse:
             db.session.commit()
             # The session token changed: sign in again on this device with the new cookie.
             login_user(current_user._get_current_object())
-            flash(_("Your password has been changed. Other devices have been signed out."), "success")
+            flash(
+                _("Your password has been changed. Other devices have been signed out."), "success"
+            )
             return redirect(url_for("accounts.account"))
     return render_template("accounts/change_password.html", form=form)
 

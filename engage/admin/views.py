@@ -25,6 +25,7 @@ from engage.admin.forms import (
 from engage.core.errors import EngageError, ImportFailed
 from engage.core.i18n import current_language
 from engage.core.spreadsheets import UnreadableFile, csv_bytes, read_csv_rows
+from engage.core.views import add_form_error, commit_operation
 from engage.extensions import db
 from engage.partnerships import operations, policy
 from engage.partnerships.labels import KIND_LABELS, ROLE_LABELS, SECTOR_LABELS
@@ -53,11 +54,6 @@ def _partnership(slug: str, allowed: Callable[[Any, Partnership], bool]) -> Part
     if partnership is None or not allowed(current_user, partnership):
         abort(404)
     return partnership
-
-
-def _form_error(form: Any, error: EngageError, default: str) -> None:
-    field = getattr(form, error.field or default)
-    field.errors = [*field.errors, str(error)]
 
 
 @bp.get("/")
@@ -94,15 +90,19 @@ def new_partnership() -> str | WerkzeugResponse:
             )
             if parent is None:
                 # Whoever creates a top-level partnership administers it.
-                account_operations.grant_membership(current_user, current_user, partnership, Role.ADMIN)
+                account_operations.grant_membership(
+                    current_user, current_user, partnership, Role.ADMIN
+                )
         except EngageError as error:
             db.session.rollback()
-            _form_error(form, error, "name")
+            add_form_error(form, error, "name")
         else:
             db.session.commit()
             flash(_("Partnership created"), "success")
             return redirect(url_for("admin.partnership", slug=partnership.slug))
-    return render_template("admin/partnership_form.html", form=form, parent=parent, partnership=None)
+    return render_template(
+        "admin/partnership_form.html", form=form, parent=parent, partnership=None
+    )
 
 
 @bp.get("/partnerships/<slug>")
@@ -134,14 +134,18 @@ def edit_partnership(slug: str) -> str | WerkzeugResponse:
         db.session.commit()
         flash(_("Partnership saved"), "success")
         return redirect(url_for("admin.partnership", slug=found.slug))
-    return render_template("admin/partnership_form.html", form=form, parent=found.parent, partnership=found)
+    return render_template(
+        "admin/partnership_form.html", form=form, parent=found.parent, partnership=found
+    )
 
 
 @bp.get("/partnerships/<slug>/areas")
 def areas(slug: str) -> str:
     found = _partnership(slug, policy.can_view_partnership_admin)
     return render_template(
-        "admin/areas.html", partnership=found, can_import=policy.can_import_areas(current_user, found)
+        "admin/areas.html",
+        partnership=found,
+        can_import=policy.can_import_areas(current_user, found),
     )
 
 
@@ -149,14 +153,42 @@ def areas(slug: str) -> str:
 def areas_template(slug: str) -> Response:
     _partnership(slug, policy.can_import_areas)
     profile_columns = [
-        "age_band:0-15", "age_band:16-24", "age_band:25-44", "age_band:45-64", "age_band:65-74",
-        "age_band:75+", "sex:female", "sex:male",
+        "age_band:0-15",
+        "age_band:16-24",
+        "age_band:25-44",
+        "age_band:45-64",
+        "age_band:65-74",
+        "age_band:75+",
+        "sex:female",
+        "sex:male",
     ]
     header = [*operations.AREA_COLUMNS, *profile_columns]
     example = [
-        ["E07000999", "Example District", "", "district", "", "100000", *[""] * len(profile_columns)],
-        ["E05099901", "Example Ward", "", "ward", "E07000999", "8000",
-         "1400", "800", "2100", "2000", "900", "800", "4100", "3900"],
+        [
+            "E07000999",
+            "Example District",
+            "",
+            "district",
+            "",
+            "100000",
+            *[""] * len(profile_columns),
+        ],
+        [
+            "E05099901",
+            "Example Ward",
+            "",
+            "ward",
+            "E07000999",
+            "8000",
+            "1400",
+            "800",
+            "2100",
+            "2000",
+            "900",
+            "800",
+            "4100",
+            "3900",
+        ],
     ]
     response = Response(csv_bytes(header, example), mimetype="text/csv")
     response.headers["Content-Disposition"] = "attachment; filename=areas-template.csv"
@@ -178,12 +210,27 @@ def import_areas(slug: str) -> str | WerkzeugResponse:
         except ImportFailed as failure:
             db.session.rollback()
             row_errors = failure.errors
-            form.file.errors = [_("Nothing was imported: fix the rows listed and upload the file again")]
+            form.file.errors = [
+                _("Nothing was imported: fix the rows listed and upload the file again")
+            ]
         else:
             db.session.commit()
-            flash(_("Imported %(created)d new and updated %(updated)d areas", created=result.created, updated=result.updated), "success")
+            flash(
+                _(
+                    "Imported %(created)d new and updated %(updated)d areas",
+                    created=result.created,
+                    updated=result.updated,
+                ),
+                "success",
+            )
             return redirect(url_for("admin.areas", slug=found.slug))
-    return render_template("admin/areas_import.html", form=form, partnership=found, row_errors=row_errors, features=PROFILE_FEATURES)
+    return render_template(
+        "admin/areas_import.html",
+        form=form,
+        partnership=found,
+        row_errors=row_errors,
+        features=PROFILE_FEATURES,
+    )
 
 
 @bp.get("/partnerships/<slug>/themes")
@@ -202,19 +249,20 @@ def theme(slug: str, theme_id: int | None = None) -> str | WerkzeugResponse:
         if existing is None or existing.partnership_id != found.id:
             abort(404)
     form = ThemeForm(obj=existing)
-    if form.validate_on_submit():
-        try:
-            operations.save_theme(
-                current_user.id, found, name=form.name.data or "", name_cy=form.name_cy.data,
-                is_active=bool(form.is_active.data), theme=existing,
-            )
-        except EngageError as error:
-            db.session.rollback()
-            _form_error(form, error, "name")
-        else:
-            db.session.commit()
-            flash(_("Theme saved"), "success")
-            return redirect(url_for("admin.themes", slug=found.slug))
+    if form.validate_on_submit() and commit_operation(
+        form,
+        lambda: operations.save_theme(
+            current_user.id,
+            found,
+            name=form.name.data or "",
+            name_cy=form.name_cy.data,
+            is_active=bool(form.is_active.data),
+            theme=existing,
+        ),
+        field="name",
+        success=_("Theme saved"),
+    ):
+        return redirect(url_for("admin.themes", slug=found.slug))
     return render_template("admin/theme_form.html", form=form, partnership=found, theme=existing)
 
 
@@ -237,20 +285,23 @@ def organisation(slug: str, organisation_id: int | None = None) -> str | Werkzeu
     form.sector.choices = [SelectChoice(s.value, str(SECTOR_LABELS[s.value])) for s in Sector]
     if request.method == "GET" and existing is not None:
         form.sector.data = existing.sector.value
-    if form.validate_on_submit():
-        try:
-            operations.save_organisation(
-                current_user.id, found, name=form.name.data or "", name_cy=form.name_cy.data,
-                sector=Sector(form.sector.data), organisation=existing,
-            )
-        except EngageError as error:
-            db.session.rollback()
-            _form_error(form, error, "name")
-        else:
-            db.session.commit()
-            flash(_("Organisation saved"), "success")
-            return redirect(url_for("admin.organisations", slug=found.slug))
-    return render_template("admin/organisation_form.html", form=form, partnership=found, organisation=existing)
+    if form.validate_on_submit() and commit_operation(
+        form,
+        lambda: operations.save_organisation(
+            current_user.id,
+            found,
+            name=form.name.data or "",
+            name_cy=form.name_cy.data,
+            sector=Sector(form.sector.data),
+            organisation=existing,
+        ),
+        field="name",
+        success=_("Organisation saved"),
+    ):
+        return redirect(url_for("admin.organisations", slug=found.slug))
+    return render_template(
+        "admin/organisation_form.html", form=form, partnership=found, organisation=existing
+    )
 
 
 def _grant_form(found: Partnership) -> GrantRoleForm:
@@ -271,26 +322,41 @@ def members(slug: str) -> str | WerkzeugResponse:
     form = _grant_form(found)
     if form.validate_on_submit():
         user = account_operations.find_user_by_email(form.email.data or "")
-        organisation = db.session.get(Organisation, int(form.organisation.data)) if form.organisation.data else None
+        organisation = (
+            db.session.get(Organisation, int(form.organisation.data))
+            if form.organisation.data
+            else None
+        )
         wards = [db.session.get(Area, int(w)) for w in form.wards.data or []]
         try:
             if user is None or not user.is_active:
-                raise EngageError(_("There is no active account with this email address"), field="email")
+                raise EngageError(
+                    _("There is no active account with this email address"), field="email"
+                )
             account_operations.grant_membership(
-                current_user, user, found, Role(form.role.data), organisation,
+                current_user,
+                user,
+                found,
+                Role(form.role.data),
+                organisation,
                 [w for w in wards if w is not None],
             )
         except EngageError as error:
             db.session.rollback()
-            _form_error(form, error, "role")
+            add_form_error(form, error, "role")
         else:
             db.session.commit()
             flash(_("Role granted"), "success")
             return redirect(url_for("admin.members", slug=found.slug))
     memberships = db.session.scalars(
-        select(Membership).where(Membership.partnership_id == found.id).join(User).order_by(User.email)
+        select(Membership)
+        .where(Membership.partnership_id == found.id)
+        .join(User)
+        .order_by(User.email)
     ).all()
-    return render_template("admin/members.html", partnership=found, form=form, memberships=memberships)
+    return render_template(
+        "admin/members.html", partnership=found, form=form, memberships=memberships
+    )
 
 
 @bp.post("/partnerships/<slug>/people/<int:membership_id>/revoke")
@@ -326,7 +392,9 @@ def disable_user(user_id: int) -> WerkzeugResponse:
     if user is None:
         abort(404)
     try:
-        account_operations.set_user_disabled(current_user, user, request.form.get("disabled") != "0")
+        account_operations.set_user_disabled(
+            current_user, user, request.form.get("disabled") != "0"
+        )
     except EngageError as error:
         db.session.rollback()
         flash(str(error))

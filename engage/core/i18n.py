@@ -27,7 +27,7 @@ def select_locale() -> str:
 
 
 def current_language() -> str:
-    """"en" or "cy", for html lang and for choosing bilingual fields."""
+    """ "en" or "cy", for html lang and for choosing bilingual fields."""
     locale = get_locale()
     return "cy" if locale is not None and locale.language == "cy" else "en"
 

@@ -38,7 +38,9 @@ def csv_bytes(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> bytes:
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
 
-def xlsx_bytes(header: Sequence[str], rows: Iterable[Sequence[Any]], title: str = "Sheet1") -> bytes:
+def xlsx_bytes(
+    header: Sequence[str], rows: Iterable[Sequence[Any]], title: str = "Sheet1"
+) -> bytes:
     """An XLSX workbook with every text cell stored as text, never as a formula."""
     from openpyxl import Workbook
     from openpyxl.cell.cell import TYPE_STRING
@@ -92,6 +94,4 @@ def read_csv_rows(data: bytes) -> Iterator[dict[str, str]]:
     if reader.fieldnames is not None:
         reader.fieldnames = [name.strip() for name in reader.fieldnames]
     for row in reader:
-        yield {
-            (k or "").strip(): (v.strip() if isinstance(v, str) else "") for k, v in row.items()
-        }
+        yield {(k or "").strip(): (v.strip() if isinstance(v, str) else "") for k, v in row.items()}

@@ -18,7 +18,10 @@ from engage.partnerships import labels
 def form_errors(form: Any) -> dict[str, Any]:
     """Parameters for govukErrorSummary from a WTForms form, with a translated title."""
     id_map = {name: getattr(form, name).id for name in form._fields}
-    return {"titleText": _("There is a problem"), "errorList": flatten_errors(form.errors, id_map=id_map)}
+    return {
+        "titleText": _("There is a problem"),
+        "errorList": flatten_errors(form.errors, id_map=id_map),
+    }
 
 
 def language_switch_url(language: str) -> str:

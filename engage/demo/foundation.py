@@ -21,22 +21,61 @@ from engage.partnerships.models import (
 )
 from engage.partnerships.operations import seed_default_themes
 
-DEMO_PASSWORD = "engage-demo-2026"
+DEMO_PASSWORD = "engage-demo-2026"  # noqa: S105 - the published demo password (README)
 COUNTY = ("E10000091", "Hartmoor", "Hartmoor")
 # district code, name, Welsh name (none), partnership slug, ward names
 DISTRICTS = (
-    ("E07000991", "Ashby Vale", "ashby-vale", (
-        "Ashby Central", "Ashby North", "Ashby South", "Brookfield", "Castle Mead",
-        "Elmstead", "Fenwick", "Holmwood", "Linton", "Marsh Green",
-    )),
-    ("E07000992", "Kelham", "kelham", (
-        "Kelham Abbey", "Kelham Riverside", "Kelham Town", "Ferrybridge", "Greystones",
-        "Hatherley", "Millbrook", "Oakfield", "St Anne's", "Westgate",
-    )),
-    ("E07000993", "Northbridge", "northbridge", (
-        "Northbridge East", "Northbridge West", "Bramley", "Cold Ash", "Dunmoor",
-        "High Fell", "Ketton", "Ravensworth", "Stanmoor", "Upper Dale",
-    )),
+    (
+        "E07000991",
+        "Ashby Vale",
+        "ashby-vale",
+        (
+            "Ashby Central",
+            "Ashby North",
+            "Ashby South",
+            "Brookfield",
+            "Castle Mead",
+            "Elmstead",
+            "Fenwick",
+            "Holmwood",
+            "Linton",
+            "Marsh Green",
+        ),
+    ),
+    (
+        "E07000992",
+        "Kelham",
+        "kelham",
+        (
+            "Kelham Abbey",
+            "Kelham Riverside",
+            "Kelham Town",
+            "Ferrybridge",
+            "Greystones",
+            "Hatherley",
+            "Millbrook",
+            "Oakfield",
+            "St Anne's",
+            "Westgate",
+        ),
+    ),
+    (
+        "E07000993",
+        "Northbridge",
+        "northbridge",
+        (
+            "Northbridge East",
+            "Northbridge West",
+            "Bramley",
+            "Cold Ash",
+            "Dunmoor",
+            "High Fell",
+            "Ketton",
+            "Ravensworth",
+            "Stanmoor",
+            "Upper Dale",
+        ),
+    ),
 )
 AGE_BANDS = ("0-15", "16-24", "25-44", "45-64", "65-74", "75+")
 ETHNIC_GROUPS = ("white_british", "white_other", "mixed", "asian", "black", "other")
@@ -75,16 +114,42 @@ class DemoUser:
 DEMO_USERS = (
     DemoUser("admin@engage.example", "Alex Admin", Role.ADMIN, "hartmoor", platform_admin=True),
     DemoUser("coordinator@engage.example", "Carys Coordinator", Role.COORDINATOR, "hartmoor"),
-    DemoUser("officer.police@engage.example", "Owen Officer", Role.PARTNER_OFFICER, "hartmoor",
-             organisation="Hartmoor Police"),
-    DemoUser("officer.homes@engage.example", "Hana Housing", Role.PARTNER_OFFICER, "hartmoor",
-             organisation="Vale Homes"),
-    DemoUser("cllr.patel@engage.example", "Cllr Priya Patel", Role.COUNCILLOR, "ashby-vale",
-             wards=("Ashby Central", "Brookfield")),
-    DemoUser("resident@engage.example", "Rhys Resident", Role.RESIDENT, "hartmoor",
-             home_ward="Kelham Riverside"),
-    DemoUser("preswylydd@engage.example", "Siân Preswylydd", Role.RESIDENT, "hartmoor",
-             home_ward="Ashby North", locale="cy"),
+    DemoUser(
+        "officer.police@engage.example",
+        "Owen Officer",
+        Role.PARTNER_OFFICER,
+        "hartmoor",
+        organisation="Hartmoor Police",
+    ),
+    DemoUser(
+        "officer.homes@engage.example",
+        "Hana Housing",
+        Role.PARTNER_OFFICER,
+        "hartmoor",
+        organisation="Vale Homes",
+    ),
+    DemoUser(
+        "cllr.patel@engage.example",
+        "Cllr Priya Patel",
+        Role.COUNCILLOR,
+        "ashby-vale",
+        wards=("Ashby Central", "Brookfield"),
+    ),
+    DemoUser(
+        "resident@engage.example",
+        "Rhys Resident",
+        Role.RESIDENT,
+        "hartmoor",
+        home_ward="Kelham Riverside",
+    ),
+    DemoUser(
+        "preswylydd@engage.example",
+        "Siân Preswylydd",
+        Role.RESIDENT,
+        "hartmoor",
+        home_ward="Ashby North",
+        locale="cy",
+    ),
 )
 
 
@@ -97,12 +162,28 @@ def _profile(rng: random.Random, population: int, urban: float) -> dict[str, dic
         counts[0] += population - sum(counts)
         return counts
 
-    age = split([0.17 + 0.03 * urban, 0.10 + 0.06 * urban, 0.24 + 0.08 * urban,
-                 0.26 - 0.03 * urban, 0.12 - 0.06 * urban, 0.11 - 0.06 * urban])
+    age = split(
+        [
+            0.17 + 0.03 * urban,
+            0.10 + 0.06 * urban,
+            0.24 + 0.08 * urban,
+            0.26 - 0.03 * urban,
+            0.12 - 0.06 * urban,
+            0.11 - 0.06 * urban,
+        ]
+    )
     female = int(population * rng.uniform(0.505, 0.52))
     diversity = 0.04 + 0.30 * urban * rng.uniform(0.6, 1.2)
-    ethnicity = split([1 - diversity, diversity * 0.25, diversity * 0.15, diversity * 0.35,
-                       diversity * 0.17, diversity * 0.08])
+    ethnicity = split(
+        [
+            1 - diversity,
+            diversity * 0.25,
+            diversity * 0.15,
+            diversity * 0.35,
+            diversity * 0.17,
+            diversity * 0.08,
+        ]
+    )
     disabled = int(population * rng.uniform(0.16, 0.23))
     tenure = split([0.70 - 0.25 * urban, 0.12 + 0.12 * urban, 0.15 + 0.13 * urban, 0.03])
     return {
@@ -129,12 +210,16 @@ def _set_profile(area: Area, profile: dict[str, dict[str, int]]) -> None:
         for category, count in counts.items():
             row = current.get((feature, category))
             if row is None:
-                area.profile_counts.append(AreaProfileCount(feature=feature, category=category, count=count))
+                area.profile_counts.append(
+                    AreaProfileCount(feature=feature, category=category, count=count)
+                )
             else:
                 row.count = count
 
 
-def _partnership(slug: str, name: str, kind: PartnershipKind, parent: Partnership | None) -> Partnership:
+def _partnership(
+    slug: str, name: str, kind: PartnershipKind, parent: Partnership | None
+) -> Partnership:
     partnership = db.session.scalar(select(Partnership).where(Partnership.slug == slug))
     if partnership is None:
         partnership = Partnership(slug=slug, name=name, kind=kind, parent=parent)
@@ -167,7 +252,9 @@ def load_foundation() -> dict[str, int]:
         district_population = 0
         totals: dict[str, dict[str, int]] = {}
         for w_index, ward_name in enumerate(ward_names):
-            ward = _area(f"E0590{d_index + 1}{w_index + 1:03d}", ward_name, AreaLevel.WARD, district)
+            ward = _area(
+                f"E0590{d_index + 1}{w_index + 1:03d}", ward_name, AreaLevel.WARD, district
+            )
             urban = 1.0 if w_index < 3 else rng.uniform(0.0, 0.6)
             if d_index == 2:
                 urban *= 0.5  # Northbridge is the rural district
@@ -192,8 +279,12 @@ def load_foundation() -> dict[str, int]:
                 county_totals[feature][category] += count
     _set_profile(county, county_totals)
     # A thematic sub-partnership of the county partnership.
-    _partnership("hartmoor-community-safety", "Hartmoor Community Safety Partnership",
-                 PartnershipKind.THEMATIC, county_partnership)
+    _partnership(
+        "hartmoor-community-safety",
+        "Hartmoor Community Safety Partnership",
+        PartnershipKind.THEMATIC,
+        county_partnership,
+    )
 
     organisations: dict[str, Organisation] = {}
     for name, name_cy, sector in ORGANISATIONS:
@@ -219,9 +310,13 @@ def load_foundation() -> dict[str, int]:
         user.locale = spec.locale
         user.home_ward = wards_by_name.get(spec.home_ward) if spec.home_ward else None
         partnership = partnerships[spec.partnership_slug]
-        if not any(m.partnership_id == partnership.id and m.role == spec.role for m in user.memberships):
+        if not any(
+            m.partnership_id == partnership.id and m.role == spec.role for m in user.memberships
+        ):
             user.memberships.append(Membership(partnership=partnership, role=spec.role))
-        membership = next(m for m in user.memberships if m.partnership is partnership and m.role == spec.role)
+        membership = next(
+            m for m in user.memberships if m.partnership is partnership and m.role == spec.role
+        )
         membership.organisation = organisations[spec.organisation] if spec.organisation else None
         membership.wards = [wards_by_name[w] for w in spec.wards]
     db.session.flush()

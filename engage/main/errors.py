@@ -12,27 +12,51 @@ KNOWN_STATUSES = frozenset({400, 403, 404, 405, 413, 429, 500})
 
 def _translated(status: int) -> tuple[str, str]:
     titles = {
-        400: (_("Sorry, there is a problem with your request"), _("The request could not be understood. Go back and try again.")),
-        403: (_("You do not have permission to see this page"), _("If you think you should, ask your partnership's coordinator.")),
-        404: (_("Page not found"), _("If you typed the web address, check it is correct. If you pasted it, check you copied the whole address.")),
-        405: (_("Sorry, there is a problem with your request"), _("That action is not possible on this page.")),
+        400: (
+            _("Sorry, there is a problem with your request"),
+            _("The request could not be understood. Go back and try again."),
+        ),
+        403: (
+            _("You do not have permission to see this page"),
+            _("If you think you should, ask your partnership's coordinator."),
+        ),
+        404: (
+            _("Page not found"),
+            _(
+                "If you typed the web address, check it is correct. If you pasted it, check you copied the whole address."
+            ),
+        ),
+        405: (
+            _("Sorry, there is a problem with your request"),
+            _("That action is not possible on this page."),
+        ),
         413: (_("The file is too large"), _("Choose a smaller file and try again.")),
         429: (_("Too many attempts"), _("Wait a minute, then try again.")),
-        500: (_("Sorry, there is a problem with the service"), _("Try again later. Nothing you sent has been half-saved.")),
+        500: (
+            _("Sorry, there is a problem with the service"),
+            _("Try again later. Nothing you sent has been half-saved."),
+        ),
     }
     return titles.get(status, titles[500])
 
 
 def render_error(status: int, detail: str | None = None) -> tuple[str, int]:
     title, body = _translated(status)
-    return render_template("errors/error.html", status=status, title=title, body=detail or body), status
+    return render_template(
+        "errors/error.html", status=status, title=title, body=detail or body
+    ), status
 
 
 def register_errors(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def _csrf(error: CSRFError) -> tuple[str, int]:
         app.logger.info("CSRF refused on %s: %s", request.path, error.description)
-        return render_error(400, _("Your form expired or was sent from another site. Go back, reload the page and try again."))
+        return render_error(
+            400,
+            _(
+                "Your form expired or was sent from another site. Go back, reload the page and try again."
+            ),
+        )
 
     @app.errorhandler(HTTPException)
     def _http(error: HTTPException) -> tuple[str, int] | HTTPException:

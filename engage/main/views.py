@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from flask import Blueprint, abort, current_app, jsonify, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user
 from sqlalchemy import select, text
 from werkzeug.wrappers import Response
@@ -56,7 +65,7 @@ def healthz() -> tuple[Response, int]:
     """Liveness and database check for load balancers."""
     try:
         db.session.execute(text("SELECT 1"))
-    except Exception:  # noqa: BLE001 - any database failure means unhealthy
+    except Exception:
         current_app.logger.exception("health check failed")
         return jsonify(status="error", database="unreachable"), 503
     return jsonify(status="ok", database="ok"), 200

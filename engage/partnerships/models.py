@@ -28,7 +28,12 @@ class AreaLevel(enum.StrEnum):
     PARISH = "parish"
 
 
-AREA_LEVEL_ORDER = {AreaLevel.COUNTY: 0, AreaLevel.DISTRICT: 1, AreaLevel.WARD: 2, AreaLevel.PARISH: 3}
+AREA_LEVEL_ORDER = {
+    AreaLevel.COUNTY: 0,
+    AreaLevel.DISTRICT: 1,
+    AreaLevel.WARD: 2,
+    AreaLevel.PARISH: 3,
+}
 
 
 class Sector(enum.StrEnum):
@@ -75,9 +80,7 @@ class Partnership(db.Model):  # type: ignore[name-defined,misc]
     )
     requires_staff_two_factor: Mapped[bool] = mapped_column(default=False)
 
-    parent: Mapped[Partnership | None] = relationship(
-        remote_side=[id], back_populates="children"
-    )
+    parent: Mapped[Partnership | None] = relationship(remote_side=[id], back_populates="children")
     children: Mapped[list[Partnership]] = relationship(
         back_populates="parent", order_by="Partnership.name"
     )

@@ -60,7 +60,9 @@ def create_partnership(
     """Create a partnership with the default themes."""
     slug = slug or slugify(name)
     if not SLUG.match(slug):
-        raise EngageError(_("Enter a short name using lower-case letters, numbers and hyphens"), field="slug")
+        raise EngageError(
+            _("Enter a short name using lower-case letters, numbers and hyphens"), field="slug"
+        )
     if db.session.scalar(select(Partnership.id).where(Partnership.slug == slug)) is not None:
         raise EngageError(_("A partnership with this short name exists already"), field="slug")
     partnership = Partnership(
@@ -106,7 +108,9 @@ def seed_default_themes(partnership: Partnership) -> None:
     existing = {theme.slug for theme in partnership.themes}
     for position, (slug, name, name_cy) in enumerate(DEFAULT_THEMES):
         if slug not in existing:
-            partnership.themes.append(Theme(slug=slug, name=name, name_cy=name_cy, position=position))
+            partnership.themes.append(
+                Theme(slug=slug, name=name, name_cy=name_cy, position=position)
+            )
 
 
 def save_theme(
@@ -122,7 +126,9 @@ def save_theme(
     if theme is None:
         slug = slugify(name)
         if any(t.slug == slug for t in partnership.themes):
-            raise EngageError(_("This partnership already has a theme with that name"), field="name")
+            raise EngageError(
+                _("This partnership already has a theme with that name"), field="name"
+            )
         theme = Theme(slug=slug, position=len(partnership.themes))
         partnership.themes.append(theme)
     theme.name = name.strip()
@@ -130,7 +136,11 @@ def save_theme(
     theme.is_active = is_active
     db.session.flush()
     record_audit(
-        "theme.saved", actor_id=actor_id, target=theme, partnership_id=partnership.id, name=theme.name
+        "theme.saved",
+        actor_id=actor_id,
+        target=theme,
+        partnership_id=partnership.id,
+        name=theme.name,
     )
     return theme
 
@@ -199,7 +209,9 @@ def _replace_profile(area: Area, profile: Mapping[tuple[str, str], int]) -> None
     for (feature, category), count in sorted(profile.items()):
         row = current.get((feature, category))
         if row is None:
-            area.profile_counts.append(AreaProfileCount(feature=feature, category=category, count=count))
+            area.profile_counts.append(
+                AreaProfileCount(feature=feature, category=category, count=count)
+            )
         else:
             row.count = count
 
@@ -224,13 +236,22 @@ def import_areas(
             header_checked = True
             missing = [c for c in ("gss_code", "name", "level", "population") if c not in row]
             if missing:
-                errors.append(RowError(1, None, _("Missing columns: %(columns)s", columns=", ".join(missing))))
+                errors.append(
+                    RowError(1, None, _("Missing columns: %(columns)s", columns=", ".join(missing)))
+                )
                 break
             bad_profile = [
-                c for c in row if c not in AREA_COLUMNS and (":" not in c or c.split(":", 1)[0] not in PROFILE_FEATURES)
+                c
+                for c in row
+                if c not in AREA_COLUMNS
+                and (":" not in c or c.split(":", 1)[0] not in PROFILE_FEATURES)
             ]
             if bad_profile:
-                errors.append(RowError(1, None, _("Unknown columns: %(columns)s", columns=", ".join(bad_profile))))
+                errors.append(
+                    RowError(
+                        1, None, _("Unknown columns: %(columns)s", columns=", ".join(bad_profile))
+                    )
+                )
                 break
         if not any(row.values()):
             continue
@@ -238,7 +259,13 @@ def import_areas(
         if not GSS_CODE.match(code):
             errors.append(RowError(index, "gss_code", _("Enter a GSS code like E05012345")))
         elif code in seen:
-            errors.append(RowError(index, "gss_code", _("Code %(code)s is also in row %(row)d", code=code, row=seen[code])))
+            errors.append(
+                RowError(
+                    index,
+                    "gss_code",
+                    _("Code %(code)s is also in row %(row)d", code=code, row=seen[code]),
+                )
+            )
         else:
             seen[code] = index
         name = row.get("name", "")
@@ -247,7 +274,9 @@ def import_areas(
         try:
             level = AreaLevel(row.get("level", "").lower())
         except ValueError:
-            errors.append(RowError(index, "level", _("Level must be county, district, ward or parish")))
+            errors.append(
+                RowError(index, "level", _("Level must be county, district, ward or parish"))
+            )
             continue
         in_file_levels[code] = level
         population = _parse_int(row.get("population", ""))
@@ -264,15 +293,26 @@ def import_areas(
             feature, category = column.split(":", 1)
             profile[(feature, category.strip())] = count
         parsed.append(
-            {"row": index, "code": code, "name": name, "name_cy": row.get("name_cy") or None,
-             "level": level, "parent_code": row.get("parent_code", "").upper(),
-             "population": population or 0, "profile": profile}
+            {
+                "row": index,
+                "code": code,
+                "name": name,
+                "name_cy": row.get("name_cy") or None,
+                "level": level,
+                "parent_code": row.get("parent_code", "").upper(),
+                "population": population or 0,
+                "profile": profile,
+            }
         )
     # Parents must exist (in the file or already), sit one level up, and lie in this partnership.
     existing = {
         a.gss_code: a
         for a in db.session.scalars(
-            select(Area).where(Area.gss_code.in_({str(p["code"]) for p in parsed} | {str(p["parent_code"]) for p in parsed}))
+            select(Area).where(
+                Area.gss_code.in_(
+                    {str(p["code"]) for p in parsed} | {str(p["parent_code"]) for p in parsed}
+                )
+            )
         )
     }
     for item in parsed:
@@ -280,16 +320,50 @@ def import_areas(
         assert isinstance(level, AreaLevel)
         current = existing.get(code)
         if current is not None and not covers_area(partnership, current):
-            errors.append(RowError(int(str(item["row"])), "gss_code", _("%(code)s belongs to another partnership", code=code)))
+            errors.append(
+                RowError(
+                    int(str(item["row"])),
+                    "gss_code",
+                    _("%(code)s belongs to another partnership", code=code),
+                )
+            )
         if not parent_code:
             continue
-        parent_level = in_file_levels.get(parent_code) or (existing[parent_code].level if parent_code in existing else None)
+        parent_level = in_file_levels.get(parent_code) or (
+            existing[parent_code].level if parent_code in existing else None
+        )
         if parent_level is None:
-            errors.append(RowError(int(str(item["row"])), "parent_code", _("Parent %(code)s is not known", code=parent_code)))
+            errors.append(
+                RowError(
+                    int(str(item["row"])),
+                    "parent_code",
+                    _("Parent %(code)s is not known", code=parent_code),
+                )
+            )
         elif AREA_LEVEL_ORDER[parent_level] >= AREA_LEVEL_ORDER[level]:
-            errors.append(RowError(int(str(item["row"])), "parent_code", _("A %(level)s cannot sit inside a %(parent)s", level=level.value, parent=parent_level.value)))
-        elif parent_code in existing and parent_code not in in_file_levels and not covers_area(partnership, existing[parent_code]):
-            errors.append(RowError(int(str(item["row"])), "parent_code", _("%(code)s belongs to another partnership", code=parent_code)))
+            errors.append(
+                RowError(
+                    int(str(item["row"])),
+                    "parent_code",
+                    _(
+                        "A %(level)s cannot sit inside a %(parent)s",
+                        level=level.value,
+                        parent=parent_level.value,
+                    ),
+                )
+            )
+        elif (
+            parent_code in existing
+            and parent_code not in in_file_levels
+            and not covers_area(partnership, existing[parent_code])
+        ):
+            errors.append(
+                RowError(
+                    int(str(item["row"])),
+                    "parent_code",
+                    _("%(code)s belongs to another partnership", code=parent_code),
+                )
+            )
     if not parsed and not errors:
         errors.append(RowError(1, None, _("The file has no rows")))
     if errors:

@@ -28,7 +28,9 @@ def partnership(app: Flask):
     return found
 
 
-def _register(client: FlaskClient, partnership, email: str, password: str = TEST_PASSWORD, ward=None):
+def _register(
+    client: FlaskClient, partnership, email: str, password: str = TEST_PASSWORD, ward=None
+):
     ward = ward or partnership.areas[0].wards()[0]
     return client.post(
         f"/account/register?partnership={partnership.slug}",
@@ -36,7 +38,9 @@ def _register(client: FlaskClient, partnership, email: str, password: str = TEST
     )
 
 
-def test_resident_registers_with_a_ward_and_a_hashed_password(client: FlaskClient, partnership) -> None:
+def test_resident_registers_with_a_ward_and_a_hashed_password(
+    client: FlaskClient, partnership
+) -> None:
     response = _register(client, partnership, "new@example.org")
     assert response.status_code == 200
     user = db.session.scalar(db.select(User).where(User.email == "new@example.org"))
@@ -47,7 +51,9 @@ def test_resident_registers_with_a_ward_and_a_hashed_password(client: FlaskClien
     assert [m.role for m in user.memberships] == [Role.RESIDENT]
 
 
-def test_registration_refuses_a_ward_outside_the_partnership(client: FlaskClient, partnership) -> None:
+def test_registration_refuses_a_ward_outside_the_partnership(
+    client: FlaskClient, partnership
+) -> None:
     other = make_partnership("kelham")
     db.session.commit()
     response = _register(client, partnership, "x@example.org", ward=other.areas[0].wards()[0])
@@ -62,14 +68,21 @@ def test_registration_refuses_a_short_password(client: FlaskClient, partnership)
     assert db.session.scalar(db.select(User).where(User.email == "short@example.org")) is None
 
 
-def test_registering_a_known_email_looks_the_same_as_a_new_one(client: FlaskClient, partnership) -> None:
+def test_registering_a_known_email_looks_the_same_as_a_new_one(
+    client: FlaskClient, partnership
+) -> None:
     make_member(partnership, Role.RESIDENT, email="known@example.org")
     db.session.commit()
     known = _register(client, partnership, "known@example.org")
     fresh = _register(client, partnership, "fresh@example.org")
     assert known.status_code == fresh.status_code == 200
     assert page_without_tokens(known) == page_without_tokens(fresh)
-    assert db.session.scalar(db.select(db.func.count()).select_from(User).where(User.email == "known@example.org")) == 1
+    assert (
+        db.session.scalar(
+            db.select(db.func.count()).select_from(User).where(User.email == "known@example.org")
+        )
+        == 1
+    )
 
 
 def test_sign_in_and_out(client: FlaskClient, partnership) -> None:
@@ -81,11 +94,17 @@ def test_sign_in_and_out(client: FlaskClient, partnership) -> None:
     assert client.get("/account/").status_code == 302
 
 
-def test_wrong_password_and_unknown_email_get_the_same_answer(client: FlaskClient, partnership) -> None:
+def test_wrong_password_and_unknown_email_get_the_same_answer(
+    client: FlaskClient, partnership
+) -> None:
     make_member(partnership, Role.RESIDENT, email="r@example.org")
     db.session.commit()
-    wrong = client.post("/account/sign-in", data={"email": "r@example.org", "password": "not the password"})
-    unknown = client.post("/account/sign-in", data={"email": "nobody@example.org", "password": "not the password"})
+    wrong = client.post(
+        "/account/sign-in", data={"email": "r@example.org", "password": "not the password"}
+    )
+    unknown = client.post(
+        "/account/sign-in", data={"email": "nobody@example.org", "password": "not the password"}
+    )
     assert wrong.status_code == unknown.status_code == 200
     assert page_without_tokens(wrong) == page_without_tokens(unknown)
     assert "Enter a correct email address and password" in wrong.get_data(as_text=True)
@@ -133,7 +152,9 @@ def test_disabled_account_loses_its_session(app: Flask, partnership) -> None:
 
 
 def client_sign_in_fails(app: Flask, email: str) -> bool:
-    response = app.test_client().post("/account/sign-in", data={"email": email, "password": TEST_PASSWORD})
+    response = app.test_client().post(
+        "/account/sign-in", data={"email": email, "password": TEST_PASSWORD}
+    )
     return response.status_code == 200
 
 
@@ -163,7 +184,9 @@ def test_password_reset_token_expires(client: FlaskClient, partnership) -> None:
     assert client.get(link).status_code == 410
 
 
-def test_reset_request_for_unknown_email_looks_the_same_and_sends_nothing(client: FlaskClient, partnership) -> None:
+def test_reset_request_for_unknown_email_looks_the_same_and_sends_nothing(
+    client: FlaskClient, partnership
+) -> None:
     make_member(partnership, Role.RESIDENT, email="r@example.org")
     db.session.commit()
     known = client.post("/account/forgot-password", data={"email": "r@example.org"})
@@ -176,7 +199,9 @@ def test_two_factor_sign_in(client: FlaskClient, partnership) -> None:
     user = make_member(partnership, Role.COORDINATOR, email="c@example.org")
     user.totp_secret = pyotp.random_base32()
     db.session.commit()
-    response = client.post("/account/sign-in", data={"email": "c@example.org", "password": TEST_PASSWORD})
+    response = client.post(
+        "/account/sign-in", data={"email": "c@example.org", "password": TEST_PASSWORD}
+    )
     assert response.headers["Location"].endswith("/account/sign-in/security-code")
     assert client.get("/account/").status_code == 302  # not signed in yet
     wrong = client.post("/account/sign-in/security-code", data={"code": "000000"})
@@ -194,7 +219,9 @@ def test_partnership_can_require_two_factor_for_staff(client: FlaskClient, partn
     sign_in(client, "c@example.org")
     assert client.get("/manage/").headers["Location"].endswith("/account/two-factor")
     page = client.get("/account/two-factor")
-    secret = re.search(r'<code class="engage-code">([A-Z2-7]{32})</code>', page.get_data(as_text=True)).group(1)
+    secret = re.search(
+        r'<code class="engage-code">([A-Z2-7]{32})</code>', page.get_data(as_text=True)
+    ).group(1)
     client.post("/account/two-factor", data={"code": pyotp.TOTP(secret).now()})
     assert client.get("/manage/").status_code == 200
     resident = client.application.test_client()
@@ -228,7 +255,10 @@ def test_delete_account_erases_personal_data(client: FlaskClient, partnership) -
     assert "r@example.org" not in erased.email
     assert erased.password_hash is None and erased.home_ward_id is None
     assert erased.memberships == []
-    assert db.session.scalar(db.select(AuditLog).where(AuditLog.action == "account.erased")) is not None
+    assert (
+        db.session.scalar(db.select(AuditLog).where(AuditLog.action == "account.erased"))
+        is not None
+    )
     assert client.get("/account/").status_code == 302
     assert client_sign_in_fails(client.application, "r@example.org")
 
@@ -245,7 +275,12 @@ def test_delete_account_needs_the_password(client: FlaskClient, partnership) -> 
 def test_sign_in_redirects_only_to_safe_next(client: FlaskClient, partnership) -> None:
     make_member(partnership, Role.RESIDENT, email="r@example.org")
     db.session.commit()
-    for evil in ("https://evil.example/", "//evil.example/", "/\\evil.example", "javascript:alert(1)"):
+    for evil in (
+        "https://evil.example/",
+        "//evil.example/",
+        "/\\evil.example",
+        "javascript:alert(1)",
+    ):
         fresh = client.application.test_client()
         fresh.get(f"/account/sign-in?next={evil}")
         response = sign_in(fresh, "r@example.org")
@@ -269,7 +304,10 @@ def test_sensitive_actions_are_audited(client: FlaskClient, partnership) -> None
     make_member(partnership, Role.RESIDENT, email="r@example.org")
     db.session.commit()
     sign_in(client, "r@example.org")
-    client.post("/account/password", data={"current_password": TEST_PASSWORD, "new_password": "something longer"})
+    client.post(
+        "/account/password",
+        data={"current_password": TEST_PASSWORD, "new_password": "something longer"},
+    )
     actions = set(db.session.scalars(db.select(AuditLog.action)))
     assert {"account.signed_in", "account.password_changed"} <= actions
 
@@ -284,7 +322,9 @@ def test_authenticate_rehashes_weaker_hashes(app: Flask, partnership) -> None:
     assert "t=1" in user.password_hash
 
 
-def test_registration_mails_a_link_that_confirms_the_email(client: FlaskClient, partnership) -> None:
+def test_registration_mails_a_link_that_confirms_the_email(
+    client: FlaskClient, partnership
+) -> None:
     _register(client, partnership, "new@example.org")
     mail = [m for m in outbox() if m.to == "new@example.org"][-1]
     link = re.search(r"http://127\.0\.0\.1(/account/confirm/\S+)", mail.body).group(1)
@@ -300,7 +340,10 @@ def test_tampered_confirmation_link_is_refused(client: FlaskClient, partnership)
     mail = [m for m in outbox() if m.to == "new@example.org"][-1]
     link = re.search(r"http://127\.0\.0\.1(/account/confirm/\S+)", mail.body).group(1)
     assert client.get(link[:-3] + "abc").status_code == 410
-    assert db.session.scalar(db.select(User.email_confirmed_at).where(User.email == "new@example.org")) is None
+    assert (
+        db.session.scalar(db.select(User.email_confirmed_at).where(User.email == "new@example.org"))
+        is None
+    )
 
 
 def test_platform_admin_finds_and_disables_an_account(app: Flask, partnership) -> None:

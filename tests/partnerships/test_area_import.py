@@ -42,7 +42,10 @@ def test_good_file_creates_the_tree_with_profiles(partnership) -> None:
     assert north.parent.gss_code == "E07800901"
     assert north.level == AreaLevel.WARD
     assert north.name_cy == "Gogledd Riverton"
-    assert north.profile() == {"age_band": {"16-24": 1200, "25-44": 7800}, "sex": {"female": 4600, "male": 4400}}
+    assert north.profile() == {
+        "age_band": {"16-24": 1200, "25-44": 7800},
+        "sex": {"female": 4600, "male": 4400},
+    }
     assert "E07800901" in [a.gss_code for a in partnership.areas]
 
 
@@ -63,15 +66,27 @@ def test_reimporting_the_same_file_creates_no_duplicates(partnership) -> None:
     [
         ("E0500090X,Bad Code,,ward,E07800901,10,,,,", 4, "gss_code", "GSS code"),
         ("E05800903,No Parent,,ward,E07999999,10,,,,", 4, "parent_code", "not known"),
-        ("E05800903,Bad Level,,hamlet,E07800901,10,,,,", 4, "level", "county, district, ward or parish"),
+        (
+            "E05800903,Bad Level,,hamlet,E07800901,10,,,,",
+            4,
+            "level",
+            "county, district, ward or parish",
+        ),
         ("E05800903,Bad Pop,,ward,E07800901,lots,,,,", 4, "population", "whole number"),
         ("E05800903,Bad Count,,ward,E07800901,10,ten,,,", 4, "age_band:16-24", "whole numbers"),
         ("E05800901,Duplicate,,ward,E07800901,10,,,,", 4, "gss_code", "also in row 3"),
         ("E07800903,Upside Down,,district,E05800901,10,,,,", 4, "parent_code", "cannot sit inside"),
     ],
 )
-def test_one_bad_row_imports_nothing_and_names_the_row(partnership, bad_line, row, column, words) -> None:
-    text = GOOD.replace("E05800901,Riverton North", "E05800901,Riverton North", 1).rstrip("\n") + "\n" + bad_line + "\n"
+def test_one_bad_row_imports_nothing_and_names_the_row(
+    partnership, bad_line, row, column, words
+) -> None:
+    text = (
+        GOOD.replace("E05800901,Riverton North", "E05800901,Riverton North", 1).rstrip("\n")
+        + "\n"
+        + bad_line
+        + "\n"
+    )
     text = text.replace("E05800902,Riverton South,,ward,E07800901,11000,2000,9000,5600,5400\n", "")
     with pytest.raises(ImportFailed) as failure:
         import_areas(None, partnership, _rows(text))
@@ -83,7 +98,11 @@ def test_one_bad_row_imports_nothing_and_names_the_row(partnership, bad_line, ro
 
 def test_unknown_columns_are_refused(partnership) -> None:
     with pytest.raises(ImportFailed) as failure:
-        import_areas(None, partnership, _rows("gss_code,name,level,population,shoe_size:9\nE07800901,X,district,1,2\n"))
+        import_areas(
+            None,
+            partnership,
+            _rows("gss_code,name,level,population,shoe_size:9\nE07800901,X,district,1,2\n"),
+        )
     assert failure.value.errors[0].row == 1 and "shoe_size:9" in failure.value.errors[0].message
 
 
@@ -92,7 +111,11 @@ def test_areas_of_another_partnership_cannot_be_overwritten(partnership) -> None
     taken = other.areas[0].wards()[0]
     db.session.commit()
     with pytest.raises(ImportFailed) as failure:
-        import_areas(None, partnership, _rows(f"gss_code,name,level,population\n{taken.gss_code},Mine now,ward,1\n"))
+        import_areas(
+            None,
+            partnership,
+            _rows(f"gss_code,name,level,population\n{taken.gss_code},Mine now,ward,1\n"),
+        )
     assert "belongs to another partnership" in failure.value.errors[0].message
 
 
@@ -109,7 +132,9 @@ def test_upload_page_lists_row_errors_and_saves_nothing(app: Flask, partnership)
     )
     html = response.get_data(as_text=True)
     assert "Nothing was imported" in html
-    assert '<td class="govuk-table__cell">5</td><td class="govuk-table__cell">population</td>' in html
+    assert (
+        '<td class="govuk-table__cell">5</td><td class="govuk-table__cell">population</td>' in html
+    )
     assert db.session.scalar(db.select(Area).where(Area.gss_code == "E07800901")) is None
 
 
@@ -124,7 +149,12 @@ def test_upload_page_imports_a_good_file(app: Flask, partnership) -> None:
         content_type="multipart/form-data",
     )
     assert response.status_code == 302
-    assert db.session.scalar(db.select(db.func.count()).select_from(Area).where(Area.gss_code.like("E05800%"))) == 2
+    assert (
+        db.session.scalar(
+            db.select(db.func.count()).select_from(Area).where(Area.gss_code.like("E05800%"))
+        )
+        == 2
+    )
 
 
 def test_template_download_is_formula_safe_csv(app: Flask, partnership) -> None:
