@@ -1,0 +1,30 @@
+"""Background jobs of the panels domain: running the selection engine."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+
+from engage.core.errors import EngageError
+from engage.extensions import db
+from engage.jobs import JobContext, JobFailed, job_handler
+from engage.panels import operations
+from engage.panels.models import Algorithm, Panel
+
+
+@job_handler("panels.select", title=_l("Selecting the citizens' panel"))
+def select_job(ctx: JobContext, payload: dict[str, Any]) -> dict[str, Any]:
+    """Select a panel (payload: panel_id, algorithm, seed) and store the Selection."""
+    panel = db.session.get(Panel, int(payload["panel_id"]))
+    if panel is None or panel.partnership_id != ctx.partnership_id:
+        raise JobFailed("not_found")
+    ctx.progress(0, 1)
+    try:
+        selection = operations.select_members(
+            panel, Algorithm(payload["algorithm"]), int(payload["seed"]), actor_id=ctx.owner_id
+        )
+    except EngageError as error:
+        raise JobFailed("infeasible", str(error)) from error
+    ctx.progress(1, 1)
+    return {"selection_id": selection.id, "members": len(selection.selected)}
