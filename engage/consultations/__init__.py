@@ -1,0 +1,1 @@
+"""Consultations: build, respond, results, coding, outcomes and ward feedback."""
