@@ -1042,3 +1042,109 @@ def trend(
         )
         previous = s
     return tuple(points)
+
+
+@dataclass(frozen=True)
+class ItemShare:
+    """How much one evidence item counts in a (theme, area) score.
+
+    ``share`` is the coefficient of the item's value in the score (the score is the sum of
+    share x value over the items, for aggregate items), so shares sum to 1 over the items
+    used; ``value`` is the item's proportion as used (weighted, for respondent-level items);
+    ``effective_base`` is after the design effect and recency.
+    """
+
+    item: EvidenceItem
+    share: float
+    value: float
+    effective_base: float
+
+
+def item_shares(
+    items: Iterable[EvidenceItem],
+    areas: AreaTree | Sequence[Area],
+    config: AggregationConfig,
+    theme_id: str,
+    area_id: str,
+) -> tuple[ItemShare, ...]:
+    """Each item's part in the score of ``theme_id`` at ``area_id`` (see :class:`ItemShare`).
+
+    Follows :func:`aggregate` exactly: items of a source in one area are pooled by effective
+    base; a source's figure for an area is its own items there if it has any, else its
+    children's figures in proportion to population; sources are then combined by weight.
+    Items not used (other themes, outside the area, later than ``as_of``, empty) are left out.
+    """
+    tree = areas if isinstance(areas, AreaTree) else AreaTree(tuple(areas))
+    selected = [
+        i for i in items if i.theme_id == theme_id and i.area_id in tree and i.date <= config.as_of
+    ]
+    score = aggregate(selected, tree, config).get(theme_id, area_id)
+    if score is None:
+        return ()
+    source_shares = {c.source_id: c.share for c in score.contributions}
+    weighter = _Weighter(tree, config)
+    grouped: dict[tuple[str, str], list[EvidenceItem]] = {}
+    for item in selected:
+        grouped.setdefault((item.source_id, item.area_id), []).append(item)
+    out: list[ItemShare] = []
+    for source_id in sorted(source_shares):
+        direct: dict[str, list[tuple[EvidenceItem, _Est]]] = {}
+        for (s, a), group in sorted(grouped.items()):
+            if s != source_id:
+                continue
+            pairs = [
+                (item, est)
+                for item in sorted(group, key=_item_key)
+                if (est := _item_estimate(item, weighter, config)) is not None
+            ]
+            if pairs:
+                direct[a] = pairs
+        pooled = {a: _pool([e for _, e in pairs]) for a, pairs in direct.items()}
+        needed = set(pooled)
+        for a in pooled:
+            needed.update(tree.ancestors(a))
+        estimates: dict[str, _Est] = {}
+        for a in sorted(needed, key=lambda x: (-tree.depth(x), x)):
+            if a in pooled:
+                estimates[a] = pooled[a]
+                continue
+            parts = [
+                (tree.get(c).population, estimates[c]) for c in tree.children(a) if c in estimates
+            ]
+            estimates[a] = _stratify(parts)
+
+        if area_id in estimates:
+            _spread_shares(area_id, source_shares[source_id], direct, estimates, tree, out)
+    return tuple(out)
+
+
+def _spread_shares(
+    node: str,
+    coefficient: float,
+    direct: Mapping[str, Sequence[tuple[EvidenceItem, _Est]]],
+    estimates: Mapping[str, _Est],
+    tree: AreaTree,
+    out: list[ItemShare],
+) -> None:
+    """Hand a source's coefficient at ``node`` down to its items, as the estimate was built."""
+    if node in direct:
+        pairs = direct[node]
+        total_n = math.fsum(e.n for _, e in pairs)
+        for index, (item, est) in enumerate(pairs):
+            # As _pool: with no effective base at all, the first item's value stands.
+            part = est.n / total_n if total_n > 0.0 else float(index == 0)
+            out.append(ItemShare(item, coefficient * part, est.p, est.n))
+        return
+    children = [c for c in tree.children(node) if c in estimates]
+    usable = [c for c in children if estimates[c].n > 0.0 and estimates[c].n_design > 0.0]
+    chosen = usable or children
+    population = math.fsum(tree.get(c).population for c in chosen)
+    for child in chosen:
+        _spread_shares(
+            child,
+            coefficient * tree.get(child).population / population,
+            direct,
+            estimates,
+            tree,
+            out,
+        )
