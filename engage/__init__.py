@@ -16,6 +16,16 @@ BLUEPRINTS = (
     "engage.main.views:bp",
     "engage.accounts.views:bp",
     "engage.admin.views:bp",
+    "engage.jobs.views:bp",
+    "engage.audit.views:bp",
+    "engage.consultations.views:bp",
+    "engage.intelligence.views:bp",
+    "engage.api.views:bp",
+    "engage.api.token_views:bp",
+    "engage.priorities.views:bp",
+    "engage.strategy.views:bp",
+    "engage.budgeting.views:bp",
+    "engage.panels.views:bp",
 )
 
 

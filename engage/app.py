@@ -35,7 +35,23 @@ def build_app(overrides: dict[str, Any] | None = None) -> Flask:
     register_blueprints(app)
     register_errorhandlers(app)
     register_commands(app)
+    register_serving(app)
     return app
+
+
+def register_serving(app: Flask) -> None:
+    """JSON logs (ENGAGE_LOG_FORMAT=json), and trust for N proxies' X-Forwarded-* headers
+    (ENGAGE_PROXY_COUNT, e.g. 1 behind one load balancer) so rate limits see the client."""
+    from engage.core.structured_logging import configure_logging
+
+    configure_logging(app)
+    proxies = int(os.environ.get("ENGAGE_PROXY_COUNT", "0") or 0)
+    if proxies:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies
+        )
 
 
 def register_templates(app: Flask) -> None:

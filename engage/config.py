@@ -62,6 +62,8 @@ def load_config(instance_path: Path) -> dict[str, Any]:
         "ENGAGE_SIGN_IN_PER_ACCOUNT_LIMIT": os.environ.get(
             "ENGAGE_SIGN_IN_PER_ACCOUNT_LIMIT", "5 per minute"
         ),
+        # Partner API requests per token (engage/api).
+        "ENGAGE_API_RATE_LIMIT": os.environ.get("ENGAGE_API_RATE_LIMIT", "120 per minute"),
         "ARGON2_TIME_COST": int(os.environ.get("ENGAGE_ARGON2_TIME_COST", "3")),
         "ARGON2_MEMORY_COST": int(os.environ.get("ENGAGE_ARGON2_MEMORY_KIB", "65536")),
         "PASSWORD_RESET_SECONDS": 3600,
@@ -77,4 +79,12 @@ def load_config(instance_path: Path) -> dict[str, Any]:
         "BABEL_DEFAULT_LOCALE": "en_GB",
         "BABEL_DEFAULT_TIMEZONE": "Europe/London",
         "ENGAGE_SERVICE_NAME": os.environ.get("ENGAGE_SERVICE_NAME", "Engage"),
+        # Jobs (engage/jobs): RQ when REDIS_URL is set, else a thread in the web process;
+        # inline (synchronous, at commit) for tests.
+        "ENGAGE_JOBS_INLINE": _flag("ENGAGE_JOBS_INLINE", False),
+        "ENGAGE_JOBS_HEARTBEAT_SECONDS": float(os.environ.get("ENGAGE_JOBS_HEARTBEAT_SECONDS", "10")),
+        "ENGAGE_JOBS_STALE_SECONDS": float(os.environ.get("ENGAGE_JOBS_STALE_SECONDS", "120")),
+        "ENGAGE_LOG_FORMAT": os.environ.get(
+            "ENGAGE_LOG_FORMAT", "text" if development else "json"
+        ),
     }

@@ -37,6 +37,8 @@ def app_overrides(database_url: str, instance: str) -> dict[str, Any]:
         "ARGON2_MEMORY_COST": 64,
         "SERVER_NAME": "127.0.0.1",
         "ENGAGE_TEST_INSTANCE": instance,
+        # Jobs run synchronously when the enqueuing transaction commits: deterministic tests.
+        "ENGAGE_JOBS_INLINE": True,
     }
 
 

@@ -17,6 +17,10 @@ PURE_MODULES = [
     "audit/overlap.py",
     "audit/coverage.py",
     "audit/self_assessment.py",
+    "consultations/grouping.py",
+    "intelligence/mapping.py",
+    "intelligence/results.py",
+    "api/schema_check.py",
     "weighting.py",
     "disclosure.py",
 ]

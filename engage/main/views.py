@@ -71,6 +71,15 @@ def healthz() -> tuple[Response, int]:
     return jsonify(status="ok", database="ok"), 200
 
 
+@bp.get("/readyz")
+def readyz() -> tuple[Response, int]:
+    """Readiness: database reachable, migrations at head, Redis reachable when configured."""
+    from engage.core.readiness import readiness
+
+    report, ready = readiness(current_app._get_current_object())  # type: ignore[attr-defined]
+    return jsonify(report), 200 if ready else 503
+
+
 @bp.get("/language/<language>")
 def language(language: str) -> Response:
     """The English | Cymraeg switch: a plain link, so it works without JavaScript."""
