@@ -111,7 +111,7 @@ class IndicatorForm(FlaskForm):
     )
     unit = StringField(
         _l("Unit (optional)"),
-        description=_l("For example, % or people"),
+        description=_l("For example, %(percent)s or people", percent="%"),
         default="%",
         widget=GovTextInput(),
         validators=[Optional(), Length(max=40)],
