@@ -12,7 +12,7 @@ from typing import Any
 from flask import current_app, url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import delete, func, insert, literal_column, select, update
 from sqlalchemy.exc import IntegrityError
 
 from engage.accounts.models import User
@@ -424,7 +424,11 @@ def save_outcome(actor: User, consultation: Consultation, text: OutcomeText) -> 
     for name in ("we_asked", "you_said", "we_did"):
         if not getattr(text, name).strip():
             raise EngageError(_("Fill in all three parts of the outcome"), field=name)
-    outcome = consultation.outcome or Outcome(consultation=consultation)
+    outcome = consultation.outcome
+    if outcome is None:
+        # Into the session at once: anything below that loads (an expired actor) autoflushes.
+        outcome = Outcome(consultation=consultation)
+        db.session.add(outcome)
     for name in ("we_asked", "you_said", "we_did"):
         setattr(outcome, name, getattr(text, name).strip())
         setattr(outcome, f"{name}_cy", _clean(getattr(text, f"{name}_cy")))
@@ -499,16 +503,14 @@ def _email_outcome(consultation: Consultation) -> int:
 def sync_register(consultation: Consultation, actor: User | None) -> None:
     """Keep the consultation's entry in the engagement register (engage.audit) up to date.
 
-    The register belongs to the audit domain. If its operations module is not installed the
-    consultation simply has no register entry; a consultation without themes (which cannot be
-    opened, see open_consultation) is not registered either.
+    The register belongs to the audit domain (imported here, not at module level, to keep the
+    two domains' imports acyclic). A consultation without themes (which cannot be opened, see
+    open_consultation) is not registered.
     """
     if consultation.status == ConsultationStatus.DRAFT or not consultation.themes:
         return
-    try:
-        from engage.audit.operations import ActivityData, upsert_activity_from_source
-    except ImportError:
-        return
+    from engage.audit.operations import ActivityData, upsert_activity_from_source
+
     upsert_activity_from_source(
         "consultation",
         consultation.id,
@@ -978,6 +980,12 @@ def _move_tallies(
     db.session.execute(statement, rows)
 
 
+# Inline SQL literals, not bound parameters: PostgreSQL only matches a SELECT expression to its
+# GROUP BY twin when both are the same text, and each bound parameter gets its own placeholder.
+_EMPTY = literal_column("''")
+_ZERO = literal_column("0")
+
+
 def rebuild_tallies(consultation_id: int) -> None:
     """Recompute a consultation's tallies from its answers and responses (after bulk loads)."""
     db.session.execute(
@@ -986,9 +994,9 @@ def rebuild_tallies(consultation_id: int) -> None:
     cells = (
         select(
             Response.consultation_id,
-            func.coalesce(Response.age_band, ""),
-            func.coalesce(Response.sex, ""),
-            func.coalesce(Response.ward_id, 0),
+            func.coalesce(Response.age_band, _EMPTY),
+            func.coalesce(Response.sex, _EMPTY),
+            func.coalesce(Response.ward_id, _ZERO),
             func.count(),
         )
         .where(
@@ -997,9 +1005,9 @@ def rebuild_tallies(consultation_id: int) -> None:
         )
         .group_by(
             Response.consultation_id,
-            func.coalesce(Response.age_band, ""),
-            func.coalesce(Response.sex, ""),
-            func.coalesce(Response.ward_id, 0),
+            func.coalesce(Response.age_band, _EMPTY),
+            func.coalesce(Response.sex, _EMPTY),
+            func.coalesce(Response.ward_id, _ZERO),
         )
     )
     db.session.execute(
@@ -1013,9 +1021,9 @@ def rebuild_tallies(consultation_id: int) -> None:
             Answer.consultation_id,
             Answer.question_id,
             Answer.item,
-            func.coalesce(Answer.age_band, ""),
-            func.coalesce(Answer.sex, ""),
-            func.coalesce(Answer.ward_id, 0),
+            func.coalesce(Answer.age_band, _EMPTY),
+            func.coalesce(Answer.sex, _EMPTY),
+            func.coalesce(Answer.ward_id, _ZERO),
             func.count(),
             func.coalesce(func.sum(Answer.number), 0.0),
         )
@@ -1024,9 +1032,9 @@ def rebuild_tallies(consultation_id: int) -> None:
             Answer.consultation_id,
             Answer.question_id,
             Answer.item,
-            func.coalesce(Answer.age_band, ""),
-            func.coalesce(Answer.sex, ""),
-            func.coalesce(Answer.ward_id, 0),
+            func.coalesce(Answer.age_band, _EMPTY),
+            func.coalesce(Answer.sex, _EMPTY),
+            func.coalesce(Answer.ward_id, _ZERO),
         )
     )
     db.session.execute(insert(Tally).from_select([*_TALLY_KEY, "answers", "number_sum"], grouped))
