@@ -6,6 +6,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from govuk_frontend_wtf.wtforms_widgets import (
+    GovCheckboxesInput,
     GovCheckboxInput,
     GovFileInput,
     GovRadioInput,
@@ -20,6 +21,7 @@ from wtforms import (
     RadioField,
     SelectChoice,
     SelectField,
+    SelectMultipleField,
     StringField,
     SubmitField,
     TextAreaField,
@@ -35,7 +37,7 @@ from engage.panels.labels import (
     feature_label,
     value_label,
 )
-from engage.panels.models import SPECIAL_CATEGORY_FEATURES
+from engage.panels.models import DEFAULT_FEATURES, SPECIAL_CATEGORY_FEATURES
 
 
 class PanelForm(FlaskForm):
@@ -48,6 +50,52 @@ class PanelForm(FlaskForm):
         validators=[InputRequired(_l("Enter the number of members")), NumberRange(min=1, max=500)],
     )
     submit = SubmitField(_l("Create panel"), widget=GovSubmitInput())
+
+
+class SettingsForm(FlaskForm):
+    name = StringField(
+        _l("Panel name"), widget=GovTextInput(),
+        validators=[InputRequired(_l("Enter the panel's name")), Length(max=200)],
+    )
+    size = IntegerField(
+        _l("Number of members"), widget=GovTextInput(),
+        validators=[InputRequired(_l("Enter the number of members")), NumberRange(min=1, max=500)],
+    )
+    features = SelectMultipleField(
+        _l("Questions to ask volunteers"), widget=GovCheckboxesInput(),
+        description=_l("The panel is balanced on these. Ethnicity and disability are only kept "
+                       "when the volunteer gives explicit consent."),
+        choices=[SelectChoice(f, feature_label(f)) for f in DEFAULT_FEATURES],
+        validators=[InputRequired(_l("Choose at least one question to ask volunteers."))],
+    )
+    is_recruiting = BooleanField(_l("The public sign-up page is open"),
+                                 widget=GovCheckboxInput(), validators=[Optional()])
+    is_one_per_household = BooleanField(_l("Only one volunteer per household (by address)"),
+                                        widget=GovCheckboxInput(), validators=[Optional()])
+    retention_days = IntegerField(
+        _l("Days to keep the details of volunteers who are not selected"), widget=GovTextInput(),
+        validators=[InputRequired(_l("Enter the number of days to keep unselected volunteers' "
+                                     "details.")), NumberRange(min=1, max=3650)],
+    )
+    submit = SubmitField(_l("Save settings"), widget=GovSubmitInput())
+
+
+class EraseVolunteerForm(FlaskForm):
+    confirm = BooleanField(
+        _l("They asked to leave the pool: withdraw them and erase their details"),
+        widget=GovCheckboxInput(),
+        validators=[InputRequired(_l("Confirm that they asked to leave the pool"))],
+    )
+    submit = SubmitField(_l("Erase volunteer"), widget=GovSubmitInput())
+
+
+class LeaveForm(FlaskForm):
+    confirm = BooleanField(
+        _l("I want to leave: withdraw me and erase my details"),
+        widget=GovCheckboxInput(),
+        validators=[InputRequired(_l("Confirm that you want to leave"))],
+    )
+    submit = SubmitField(_l("Leave the panel"), widget=GovSubmitInput())
 
 
 class VolunteerForm(FlaskForm):

@@ -157,8 +157,10 @@ def import_pool(
     features = read_features_csv(features_data)
     if not features.ok:
         raise ImportFailed(_row_errors(features.issues, _("Features file")))
-    address_columns = _address_columns(people_data)
-    people = read_people_csv(people_data, features.quotas, address_columns=address_columns)
+    address_columns = _present_columns(people_data, ("address_line_1", "postcode"))
+    contact_columns = _present_columns(people_data, CONTACT_COLUMNS)
+    people = read_people_csv(people_data, features.quotas, address_columns=address_columns,
+                             columns_to_keep=contact_columns)
     if not people.ok:
         raise ImportFailed(_row_errors(people.issues, _("People file")))
     feature_names = list(dict.fromkeys(q.feature for q in features.quotas))
@@ -172,7 +174,10 @@ def import_pool(
         person = record.person
         if person.id in existing:
             continue
-        extra = dict(record.extra)
+        extra = {column.lower(): value.strip() for column, value in record.extra}
+        address = ", ".join(
+            filter(None, [extra.get("address_line_1"), extra.get("address_line_2")])
+        )
         volunteer = Volunteer(
             panel=panel,
             reference=person.id,
@@ -181,6 +186,9 @@ def import_pool(
             )
             or person.id,
             email=extra.get("email") or None,
+            phone=(extra.get("phone") or extra.get("mobile_number") or "")[:40] or None,
+            address=address[:400] or None,
+            postcode=(extra.get("postcode") or "").upper()[:12] or None,
             household_key=person.household,
             demographics=dict(person.features),
             # the partnership collected the file under its own consent
@@ -201,10 +209,15 @@ def import_pool(
     return added
 
 
-def _address_columns(people_data: bytes) -> tuple[str, ...]:
+# Contact columns of a Sortition Foundation people file, kept when present.
+CONTACT_COLUMNS = ("first_name", "last_name", "email", "phone", "mobile_number",
+                   "address_line_1", "address_line_2", "postcode")
+
+
+def _present_columns(people_data: bytes, wanted: tuple[str, ...]) -> tuple[str, ...]:
     header = people_data.decode("utf-8-sig", errors="replace").splitlines()[:1]
-    columns = [c.strip().lower() for c in header[0].split(",")] if header else []
-    return tuple(c for c in ("address_line_1", "postcode") if c in columns)
+    columns = [c.strip().strip('"').lower() for c in header[0].split(",")] if header else []
+    return tuple(c for c in wanted if c in columns)
 
 
 def _row_errors(issues: Any, file_label: str) -> list[RowError]:
@@ -217,6 +230,39 @@ def _row_errors(issues: Any, file_label: str) -> list[RowError]:
         )
         for issue in issues
     ]
+
+
+def update_panel_settings(
+    panel: Panel,
+    *,
+    name: str,
+    size: int,
+    features: list[str],
+    is_recruiting: bool,
+    is_one_per_household: bool,
+    retention_days: int,
+    actor_id: int | None,
+) -> None:
+    """Change a panel's settings. Quotas of features no longer asked about are removed;
+    the answers volunteers already gave are kept (the pool page shows them)."""
+    if not features:
+        raise EngageError(_("Choose at least one question to ask volunteers."), field="features")
+    if size < 1:
+        raise EngageError(_("Enter the number of members"), field="size")
+    if retention_days < 1:
+        raise EngageError(_("Enter the number of days to keep unselected volunteers' details."),
+                          field="retention_days")
+    removed = set(panel.features) - set(features)
+    panel.name, panel.size, panel.features = name, size, list(features)
+    panel.is_recruiting, panel.is_one_per_household = is_recruiting, is_one_per_household
+    panel.retention_days = retention_days
+    for quota in [q for q in panel.quotas if q.feature in removed]:
+        panel.quotas.remove(quota)
+    record_audit(
+        "panels.settings_changed", actor_id=actor_id, target=panel,
+        partnership_id=panel.partnership_id,
+    )
+    db.session.flush()
 
 
 # ---- quotas --------------------------------------------------------------------------------
@@ -553,6 +599,107 @@ def attrition(panel: Panel) -> list[dict[str, Any]]:
     return rows
 
 
+# Selection probability bands for the selection report: (low, high) in per cent.
+PROBABILITY_BANDS = tuple((low, low + 10) for low in range(0, 100, 10))
+
+
+def selection_summary(selection: Selection, threshold: int) -> dict[str, Any]:
+    """Aggregates of a selection for its report: no personal data.
+
+    The distribution of selection probabilities is a count per 10-point band, with
+    counts below the disclosure threshold suppressed (primary and secondary)."""
+    from engage.disclosure import suppress_series
+
+    values = sorted(selection.probabilities.values())
+    counts = [0] * len(PROBABILITY_BANDS)
+    for value in values:
+        counts[min(int(value * 10), len(PROBABILITY_BANDS) - 1)] += 1
+    bands = suppress_series(counts, threshold)
+    chosen = set(selection.selected)
+    members = [
+        v for v in db.session.scalars(
+            select(Volunteer).where(Volunteer.panel_id == selection.panel_id)
+        ) if v.reference in chosen
+    ]
+    quotas = [
+        {**q, "selected": sum(v.demographics.get(q["feature"]) == q["value"] for v in members)}
+        for q in selection.quotas_used
+    ]
+    median = (
+        (values[(len(values) - 1) // 2] + values[len(values) // 2]) / 2 if values else 0.0
+    )
+    return {
+        "minimum": values[0] if values else 0.0,
+        "median": median,
+        "maximum": values[-1] if values else 0.0,
+        "total": round(sum(values), 3),
+        "bands": [
+            {"low": low, "high": high, "count": count}
+            for (low, high), count in zip(PROBABILITY_BANDS, bands.cells, strict=True)
+        ],
+        "quotas": quotas,
+        "threshold": threshold,
+    }
+
+
+def survey_response_rates(panel: Panel, threshold: int) -> list[dict[str, Any]]:
+    """Panel surveys (the partnership's consultations put to the panel) and who answered.
+
+    A member has answered when a submitted response is linked to their account. Rates per
+    group (each value of each of the panel's features) are withheld where the group or the
+    number answering is below the disclosure threshold. Empty when consultations are not
+    installed."""
+    try:
+        from engage.consultations.models import (
+            Audience,
+            Consultation,
+            Response,
+            ResponseStatus,
+        )
+    except ImportError:  # pragma: no cover - the consultations domain is part of Engage
+        return []
+    from engage.disclosure import publish_share
+
+    members = [m.volunteer for m in current_members(panel)]
+    surveys = db.session.scalars(
+        select(Consultation)
+        .where(
+            Consultation.partnership_id == panel.partnership_id,
+            Consultation.audience == Audience.PANEL,
+        )
+        .order_by(Consultation.id)
+    )
+    rows: list[dict[str, Any]] = []
+    for survey in surveys:
+        submitted = list(db.session.execute(
+            select(Response.user_id).where(
+                Response.consultation_id == survey.id,
+                Response.status == ResponseStatus.SUBMITTED,
+            )
+        ).scalars())
+        answered_users = {u for u in submitted if u is not None}
+        answered = [v for v in members if v.user_id is not None and v.user_id in answered_users]
+        groups = []
+        for feature in panel.features:
+            for value in sorted({str(v.demographics[feature]) for v in members
+                                 if feature in v.demographics}):
+                in_group = [v for v in members if v.demographics.get(feature) == value]
+                share = publish_share(
+                    sum(v in answered for v in in_group), len(in_group), threshold,
+                    suppress_small_numerators=True,
+                )
+                groups.append({"feature": feature, "value": value, "share": share})
+        rows.append({
+            "survey": survey,
+            "responses": len(submitted),
+            "members": len(members),
+            "answered": len(answered),
+            "rate": publish_share(len(answered), len(members), 1).share,
+            "groups": groups,
+        })
+    return rows
+
+
 def record_demographics_view(panel: Panel, *, actor_id: int | None, what: str) -> None:
     """Audit that someone looked at volunteers' demographics (never the values themselves)."""
     record_audit(
@@ -634,20 +781,43 @@ def _export(user: Any) -> dict[str, Any]:
     }
 
 
+def erase_volunteer(volunteer: Volunteer, *, actor_id: int | None) -> None:
+    """Withdraw someone and erase their personal data (on request, or with their account).
+
+    Someone never selected is deleted outright. A (former) member's seat is kept for the
+    panel's history and for replacements (which need its category), without the person:
+    name, contact details, address and the link to their account are removed, and they
+    are withdrawn from the panel."""
+    panel = volunteer.panel
+    member = next((m for m in panel.members if m.volunteer_id == volunteer.id), None)
+    record_audit(
+        "panels.volunteer_erased",
+        actor_id=actor_id,
+        target=panel,
+        partnership_id=panel.partnership_id,
+        reference=volunteer.reference,
+    )
+    if member is None:
+        panel.volunteers.remove(volunteer)
+        db.session.delete(volunteer)
+        db.session.flush()
+        return
+    if member.status != MemberStatus.WITHDRAWN:
+        member.status = MemberStatus.WITHDRAWN
+        member.withdrawn_at = utcnow()
+    volunteer.name = "—"
+    volunteer.email = volunteer.phone = volunteer.address = volunteer.postcode = None
+    volunteer.household_key = None
+    volunteer.user_id = None
+    volunteer.ward = None
+    db.session.flush()
+
+
 def _erase(user: Any) -> None:
-    for volunteer in db.session.scalars(select(Volunteer).where(Volunteer.user_id == user.id)):
-        member = next((m for m in volunteer.panel.members if m.volunteer_id == volunteer.id), None)
-        if member is None:
-            db.session.delete(volunteer)
-            continue
-        # keep the seat's record for the panel's history, without the person
-        if member.status != MemberStatus.WITHDRAWN:
-            member.status = MemberStatus.WITHDRAWN
-            member.withdrawn_at = utcnow()
-        volunteer.name = "—"
-        volunteer.email = volunteer.phone = volunteer.address = volunteer.postcode = None
-        volunteer.household_key = None
-        volunteer.user_id = None
+    for volunteer in list(
+        db.session.scalars(select(Volunteer).where(Volunteer.user_id == user.id))
+    ):
+        erase_volunteer(volunteer, actor_id=user.id)
     db.session.flush()
 
 

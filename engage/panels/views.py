@@ -4,11 +4,21 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 from werkzeug.wrappers import Response as WerkzeugResponse
+from wtforms import SelectChoice
 
 from engage.core.errors import EngageError, ImportFailed
 from engage.core.i18n import current_language
@@ -19,16 +29,20 @@ from engage.jobs import enqueue_job
 from engage.panels import labels, operations, policy
 from engage.panels.forms import (
     CensusQuotaForm,
+    EraseVolunteerForm,
     ImportForm,
+    LeaveForm,
     MemberStatusForm,
     PanelForm,
     QuotaForm,
     RefreshForm,
     ReplaceForm,
     SelectForm,
+    SettingsForm,
     volunteer_form,
 )
 from engage.panels.models import (
+    DEFAULT_FEATURES,
     ContactPreference,
     MemberStatus,
     Panel,
@@ -106,6 +120,26 @@ def sign_up(slug: str, panel_id: int) -> Any:
         if volunteer is not None:
             return render_template("panels/thanks.html", panel=panel)
     return render_template("panels/sign_up.html", panel=panel, form=form)
+
+
+@bp.route("/<int:panel_id>/leave", methods=["GET", "POST"])
+@login_required
+def leave(slug: str, panel_id: int) -> Any:
+    """A signed-in volunteer leaves the pool (or the panel): withdrawn and details erased."""
+    panel = _panel(_partnership(slug), panel_id)
+    volunteer = db.session.scalar(
+        select(Volunteer).where(Volunteer.panel_id == panel.id,
+                                Volunteer.user_id == current_user.id)
+    )
+    form = LeaveForm()
+    if volunteer is not None and form.validate_on_submit():
+        done = commit_operation(
+            form, lambda: operations.erase_volunteer(volunteer, actor_id=current_user.id) or True,
+            field="confirm", success=_("You have left the panel and your details have been erased."),
+        )
+        if done:
+            return redirect(url_for("main.home"))
+    return render_template("panels/leave.html", panel=panel, volunteer=volunteer, form=form)
 
 
 @bp.route("/<int:panel_id>/privacy")
@@ -278,10 +312,13 @@ def select_panel(slug: str, panel_id: int) -> Any:
             add_form_error(form, EngageError(_("The quotas cannot be met: see the problems above.")),
                            "algorithm")
         else:
+            # the same request twice (a double click) queues one job, not two selections
+            key = (f"panel-{panel.id}:round-{len(panel.selections)}:"
+                   f"{form.algorithm.data}:{form.seed.data}")
             job = enqueue_job(
                 "panels.select",
                 {"panel_id": panel.id, "algorithm": form.algorithm.data, "seed": form.seed.data},
-                owner_id=current_user.id, partnership_id=panel.partnership_id,
+                owner_id=current_user.id, partnership_id=panel.partnership_id, key=key,
             )
             db.session.commit()
             return redirect(url_for("jobs.status", job_id=job.id))
@@ -299,8 +336,9 @@ def selection(slug: str, panel_id: int, selection_id: int) -> Any:
         body = csv_bytes(["id", "probability"], sorted(row.probabilities.items()))
         return body, 200, {"Content-Type": "text/csv; charset=utf-8",
                            "Content-Disposition": f"attachment; filename=probabilities-{row.id}.csv"}
+    summary = operations.selection_summary(row, current_app.config["ENGAGE_DISCLOSURE_THRESHOLD"])
     return render_template("panels/selection.html", panel=panel, selection=row,
-                           total=round(sum(row.probabilities.values()), 3))
+                           summary=summary, total=summary["total"])
 
 
 @bp.route("/<int:panel_id>/members", methods=["GET", "POST"])
@@ -308,17 +346,17 @@ def selection(slug: str, panel_id: int, selection_id: int) -> Any:
 def members(slug: str, panel_id: int) -> Any:
     panel = _managed_panel(slug, panel_id)
     replace_form, refresh_form = ReplaceForm(prefix="replace"), RefreshForm(prefix="refresh")
-    if replace_form.submit.data and replace_form.validate_on_submit():
-        if commit_operation(replace_form, lambda: operations.replace_withdrawn(
+    if (replace_form.submit.data and replace_form.validate_on_submit()
+            and commit_operation(replace_form, lambda: operations.replace_withdrawn(
                 panel, replace_form.seed.data, actor_id=current_user.id) or True,
-                field="seed", success=_("Replacements selected.")):
-            return redirect(url_for("panels.members", slug=slug, panel_id=panel.id))
-    if refresh_form.submit.data and refresh_form.validate_on_submit():
-        if commit_operation(refresh_form, lambda: operations.refresh_panel(
+                field="seed", success=_("Replacements selected."))):
+        return redirect(url_for("panels.members", slug=slug, panel_id=panel.id))
+    if (refresh_form.submit.data and refresh_form.validate_on_submit()
+            and commit_operation(refresh_form, lambda: operations.refresh_panel(
                 panel, refresh_form.share.data, refresh_form.seed.data,
                 actor_id=current_user.id) or True,
-                field="share", success=_("Refresh round done.")):
-            return redirect(url_for("panels.members", slug=slug, panel_id=panel.id))
+                field="share", success=_("Refresh round done."))):
+        return redirect(url_for("panels.members", slug=slug, panel_id=panel.id))
     operations.record_demographics_view(panel, actor_id=current_user.id, what="members")
     db.session.commit()
     return render_template("panels/members.html", panel=panel, replace_form=replace_form,
@@ -352,9 +390,79 @@ def report(slug: str, panel_id: int) -> str:
                            rows=operations.representativeness(panel), labels=labels)
 
 
+@bp.route("/<int:panel_id>/settings", methods=["GET", "POST"])
+@login_required
+def settings(slug: str, panel_id: int) -> Any:
+    panel = _managed_panel(slug, panel_id)
+    form = SettingsForm(obj=panel)
+    known = list(dict.fromkeys([*DEFAULT_FEATURES, *panel.features]))
+    form.features.choices = [SelectChoice(f, labels.feature_label(f)) for f in known]
+    if form.validate_on_submit():
+        done = commit_operation(
+            form,
+            lambda: operations.update_panel_settings(
+                panel, name=form.name.data, size=form.size.data,
+                features=[f for f in known if f in (form.features.data or [])],
+                is_recruiting=bool(form.is_recruiting.data),
+                is_one_per_household=bool(form.is_one_per_household.data),
+                retention_days=form.retention_days.data, actor_id=current_user.id,
+            ) or True,
+            field="name", success=_("Settings saved."),
+        )
+        if done:
+            return redirect(url_for("panels.panel", slug=slug, panel_id=panel.id))
+    return render_template("panels/settings.html", panel=panel, form=form)
+
+
+@bp.route("/<int:panel_id>/volunteers/<int:volunteer_id>/erase", methods=["GET", "POST"])
+@login_required
+def erase_volunteer(slug: str, panel_id: int, volunteer_id: int) -> Any:
+    """Withdraw a volunteer and erase their details when they ask (by letter, phone...)."""
+    panel = _managed_panel(slug, panel_id)
+    volunteer = db.session.get(Volunteer, volunteer_id)
+    if volunteer is None or volunteer.panel_id != panel.id:
+        abort(404)
+    form = EraseVolunteerForm()
+    if form.validate_on_submit():
+        done = commit_operation(
+            form, lambda: operations.erase_volunteer(volunteer, actor_id=current_user.id) or True,
+            field="confirm", success=_("The volunteer was withdrawn and their details erased."),
+        )
+        if done:
+            return redirect(url_for("panels.volunteers", slug=slug, panel_id=panel.id))
+    return render_template("panels/erase_volunteer.html", panel=panel, volunteer=volunteer,
+                           form=form)
+
+
+@bp.route("/<int:panel_id>/surveys")
+@login_required
+def surveys(slug: str, panel_id: int) -> str:
+    """Panel surveys (consultations put to the panel) and response rates, overall and by group."""
+    panel = _managed_panel(slug, panel_id)
+    operations.record_demographics_view(panel, actor_id=current_user.id, what="surveys")
+    db.session.commit()
+    threshold = current_app.config["ENGAGE_DISCLOSURE_THRESHOLD"]
+    return render_template("panels/surveys.html", panel=panel, threshold=threshold,
+                           rows=operations.survey_response_rates(panel, threshold))
+
+
 @bp.context_processor
 def _panel_helpers() -> dict[str, Any]:
     return {"panel_labels": labels}
+
+
+def recruiting_panels(partnership: Partnership) -> list[Panel]:
+    """The partnership's panels whose public sign-up page is open (for the resident home)."""
+    return list(db.session.scalars(
+        select(Panel)
+        .where(Panel.partnership_id == partnership.id, Panel.is_recruiting.is_(True))
+        .order_by(Panel.id)
+    ))
+
+
+@bp.app_context_processor
+def _recruiting_panels() -> dict[str, Any]:
+    return {"recruiting_panels": recruiting_panels}
 
 
 def _register_commands() -> None:

@@ -50,7 +50,7 @@ def test_privacy_notice_is_public(app, client) -> None:
 
 
 def test_import_shows_row_numbered_errors_and_imports_nothing(app, client) -> None:
-    panel, base = _setup(pool=0)
+    _panel, base = _setup(pool=0)
     sign_in(client, "coordinator@example.org")
     response = client.post(f"{base}/import", data={
         "people": (io.BytesIO(b"id,sex\nA1,female\nA2,robot\n"), "people.csv"),
@@ -63,7 +63,7 @@ def test_import_shows_row_numbered_errors_and_imports_nothing(app, client) -> No
 
 
 def test_selection_runs_as_a_job_and_stores_members(app, client) -> None:
-    panel, base = _setup()
+    _panel, base = _setup()
     sign_in(client, "coordinator@example.org")
     assert client.post(f"{base}/quotas", data={"tolerance": "1"}).status_code == 302
     page = client.get(f"{base}/select")
@@ -98,7 +98,7 @@ def test_withdrawn_member_is_replaced_from_the_members_page(app, client) -> None
 
 
 def test_infeasible_quotas_block_selection_with_the_reason(app, client) -> None:
-    panel, base = _setup(pool=5)
+    _panel, base = _setup(pool=5)
     sign_in(client, "coordinator@example.org")
     client.post(f"{base}/quotas", data={"tolerance": "1"})
     page = client.post(f"{base}/select", data={"algorithm": "leximin", "seed": "1"})
