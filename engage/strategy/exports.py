@@ -13,10 +13,11 @@ import base64
 import io
 import re
 from collections.abc import Sequence
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from typing import Any
 
-from flask import current_app, render_template
+from flask import current_app, has_request_context, render_template
 from flask_babel import force_locale, format_decimal, format_percent
 from flask_babel import gettext as _
 from markupsafe import Markup
@@ -603,6 +604,12 @@ def _filename(draft: StrategyDraft, fmt: ExportFormat, language: str) -> str:
     return f"{stem}-v{latest.number if latest else 0}-{language}.{fmt.value}"
 
 
+def _request_context() -> AbstractContextManager[Any]:
+    """Exports run as jobs, outside any request; rendering templates (the HTML and PDF
+    files) needs one for the app's context processors, which build URLs."""
+    return nullcontext() if has_request_context() else current_app.test_request_context()
+
+
 def export_draft(
     draft: StrategyDraft, fmt: ExportFormat, language: str, actor_id: int | None
 ) -> StrategyExport:
@@ -610,7 +617,7 @@ def export_draft(
     from engage.strategy.operations import babel_locale, store_export
 
     threshold = int(current_app.config.get("ENGAGE_DISCLOSURE_THRESHOLD", 5))
-    with force_locale(babel_locale(language)):
+    with _request_context(), force_locale(babel_locale(language)):
         document = build_document(draft, language, threshold)
         if fmt == ExportFormat.DOCX:
             content = render_docx(document)

@@ -71,7 +71,8 @@ def test_an_anonymous_resident_responds_and_gets_a_receipt_with_a_reference(
     assert response.status == ResponseStatus.SUBMITTED
     assert response.user_id is None and response.channel == Channel.ONLINE
     assert re.fullmatch(r"[A-Z2-9]{4}-[A-Z2-9]{4}", response.reference or "")
-    assert response.reference in receipt
+    assert f"<strong>{response.reference}</strong>" in receipt  # the panel's HTML, not escaped
+    assert "&lt;strong&gt;" not in receipt
     assert (response.ward_id, response.age_band, response.sex) == (ward.id, "25-44", "female")
     rows = db.session.scalars(db.select(Answer).where(Answer.response_id == response.id)).all()
     assert {(a.item, a.text) for a in rows} == {("o1", None), ("", "More buses")}
@@ -245,7 +246,7 @@ def test_a_panel_only_consultation_refuses_people_not_on_the_panel(
 def test_citizens_panel_members_may_respond_to_a_panel_only_consultation(
     app: Flask, consultation: Consultation, place: Place
 ) -> None:
-    panels = pytest.importorskip("engage.panels.operations")
+    from engage.panels import operations as panels
     from engage.panels.models import Algorithm
     from tests.factories import make_panel
 
@@ -329,3 +330,18 @@ def test_the_opening_time_is_respected(consultation: Consultation) -> None:
     db.session.commit()
     with pytest.raises(EngageError):
         operations.start_response(consultation, None, utcnow())
+
+
+def test_help_text_is_shown_with_its_question_in_the_residents_language(
+    client: FlaskClient, consultation: Consultation
+) -> None:
+    first = question(consultation, "single_choice")
+    first.help_text = "Think about the next five years."
+    first.help_text_cy = "Meddyliwch am y pum mlynedd nesaf."
+    db.session.commit()
+    english = client.get(f"/consultations/{consultation.id}/respond/1").get_data(as_text=True)
+    assert "Think about the next five years." in english
+    client.get("/language/cy?next=/")
+    welsh = client.get(f"/consultations/{consultation.id}/respond/1").get_data(as_text=True)
+    assert "Meddyliwch am y pum mlynedd nesaf." in welsh
+    assert "Think about the next five years." not in welsh

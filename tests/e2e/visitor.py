@@ -412,6 +412,34 @@ class Visitor:
 
     submit = follow
 
+    def update(self, act: Callable[[], None], *, check: bool = True) -> None:
+        """Do something that htmx answers by swapping part of the page (a filter's change, a
+        button in a list); without htmx it loads a new page. Either way the result is checked
+        as a page reached (``check=False``: all but axe, for a step whose end state is checked
+        by a later one). ``act`` must make exactly one htmx request (or one navigation)."""
+        if not self.page.evaluate("() => typeof window.htmx === 'object'"):
+            with self.page.expect_navigation() as navigation:
+                act()
+            self.arrive(navigation.value)
+            return
+        with self.page.expect_response(
+            lambda r: r.request.headers.get("hx-request") == "true"
+        ) as info:
+            act()
+        response = info.value
+        self.page.wait_for_function(
+            "() => !document.querySelector("
+            "'.htmx-request, .htmx-swapping, .htmx-settling, .htmx-added')"
+        )
+        if not response.ok:
+            raise PageProblem(f"{response.url} answered {response.status} to htmx")
+        label = f"{self.page.title()} (updated)"
+        self.trail.capture(self.page, label)
+        self.assert_no_problems()
+        if self.check_accessibility and check:
+            assert_accessible(self.page)
+        self.pages_checked.append(f"{self.language} update {_path(self.page.url)}: {label}")
+
     def fill(self, target: Locator, text: str) -> None:
         self.hands.fill(target, text)
 
@@ -459,6 +487,13 @@ class Visitor:
             path = re.sub(r"\d{2,}", "{n}", _path(self.page.url))
             PAGES_CHECKED.add((self.language, status, path, re.sub(r"\d{2,}", "{n}", label)))
         self.pages_checked.append(f"{self.language} {status} {_path(self.page.url)}: {label}")
+
+    def recheck(self) -> None:
+        """Check the page again after it changed in place (e.g. htmx swapped a part of it)."""
+        self.assert_no_problems()
+        if self.check_accessibility:
+            assert_accessible(self.page)
+        self.trail.capture(self.page, f"{self.page.title() or self.page.url} (updated)")
 
     def assert_no_problems(self) -> None:
         if self.problems:

@@ -153,3 +153,23 @@ def test_an_export_runs_as_a_job_and_is_downloaded(client, county, draft) -> Non
     again = client.post(f"{base}/exports", data={"format": "docx", "language": "en"})
     assert again.headers["Location"] == response.headers["Location"]
     assert db.session.query(StrategyExport).count() == 1
+
+
+@pytest.mark.parametrize("fmt", ["pdf", "html"])
+def test_a_pdf_or_html_export_made_by_a_job_outside_any_request_succeeds(
+    client, county, draft, fmt
+) -> None:
+    # Jobs run in an app context of their own, with no request: the HTML template must render.
+    sign_in(client, "councillor@example.org")
+    base = f"/partnerships/{county.partnership.slug}/strategy/{draft.id}"
+    response = client.post(f"{base}/exports", data={"format": fmt, "language": "cy"})
+    assert response.status_code == 302
+    status = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert f"{base}/exports#export-" in status
+    export = db.session.query(StrategyExport).one()
+    download = client.get(f"{base}/exports/{export.id}")
+    assert download.status_code == 200
+    if fmt == "pdf":
+        assert download.data.startswith(b"%PDF-")
+    else:
+        assert lxml.html.fromstring(download.data).get("lang") == "cy"
