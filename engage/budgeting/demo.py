@@ -42,6 +42,30 @@ OPEN_PROJECTS = (
     ("G4", "Allotment water supply", "Cyflenwad dŵr i'r rhandiroedd", 500_000),
 )
 
+# The projects' SCS themes (slugs of the default themes): their votes are PB evidence for
+# the partnership's priorities.
+PROJECT_THEMES = {
+    "1": ("environment-climate", "stronger-communities"),
+    "2": ("children-young-people", "transport"),
+    "3": ("environment-climate", "health-wellbeing"),
+    "4": ("safer-communities", "transport"),
+    "5": ("economy-jobs-skills", "culture-sport-leisure"),
+    "6": ("children-young-people", "culture-sport-leisure"),
+    "7": ("safer-communities",),
+    "G1": ("environment-climate",),
+    "G2": ("environment-climate",),
+    "G3": ("environment-climate", "health-wellbeing"),
+    "G4": ("stronger-communities", "health-wellbeing"),
+}
+
+
+def _give_themes(process: BudgetingProcess) -> None:
+    by_slug = {t.slug: t for t in reversed(operations.theme_choices(process))}
+    for project in process.projects:
+        if not project.themes:
+            project.themes = [by_slug[s] for s in PROJECT_THEMES.get(project.code, ())
+                              if s in by_slug]
+
 
 def _area() -> tuple[Partnership, Area] | None:
     ward = db.session.scalar(select(Area).where(Area.name == "Kelham Riverside",
@@ -73,6 +97,7 @@ def _process(partnership: Partnership, area: Area, title: str, projects: tuple, 
         process.organisation_id = partnership.organisations[0].id
     if process.theme_id is None and partnership.themes:
         process.theme_id = partnership.themes[0].id
+    _give_themes(process)
     return process
 
 
@@ -103,7 +128,7 @@ def load_budgeting_demo() -> dict[str, int]:
     if resident is not None and resident.email_confirmed_at is None:
         resident.email_confirmed_at = now
     if not operations.has_ballots(closed):
-        rng = random.Random(2026)
+        rng = random.Random(2026)  # noqa: S311 - repeatable demo data
         wards = [w.id for w in district.wards()]
         popularity = {"1": 0.55, "2": 0.35, "3": 0.5, "4": 0.3, "5": 0.4, "6": 0.45, "7": 0.25}
         costs = {c: cost for c, _, _, cost in CLOSED_PROJECTS}

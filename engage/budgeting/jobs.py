@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 
 from engage.budgeting import operations
@@ -20,4 +21,9 @@ def tally_job(ctx: JobContext, payload: dict[str, Any]) -> dict[str, Any]:
     ctx.progress(0, 1)
     result = operations.tally_process(process)
     ctx.progress(1, 1)
-    return {"result_id": result.id, "selected": result.selected, "ballots": result.ballots}
+    # The results page, built without a request (jobs run outside one): the status page's
+    # "Continue" link.
+    results = current_app.url_map.bind("localhost").build(
+        "budgeting.results", {"process_id": process.id})
+    return {"result_id": result.id, "selected": result.selected, "ballots": result.ballots,
+            "next_url": str(results)}

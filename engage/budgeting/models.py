@@ -6,13 +6,22 @@ import enum
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Enum, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Column, Enum, ForeignKey, String, Table, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from engage.core.time import utcnow
 from engage.core.types import UTCDateTime
 from engage.extensions import db
-from engage.partnerships.models import Area, Partnership
+from engage.partnerships.models import Area, Partnership, Theme
+
+# A project's themes (the partnership's SCS themes): what makes PB evidence for priorities.
+budget_project_themes = Table(
+    "budget_project_themes",
+    db.metadata,
+    Column("project_id", ForeignKey("budgeting_projects.id", ondelete="CASCADE"),
+           primary_key=True),
+    Column("theme_id", ForeignKey("themes.id", ondelete="CASCADE"), primary_key=True, index=True),
+)
 
 
 class BallotKind(enum.StrEnum):
@@ -122,6 +131,8 @@ class BudgetProject(db.Model):  # type: ignore[name-defined,misc]
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     process: Mapped[BudgetingProcess] = relationship(back_populates="projects")
+    themes: Mapped[list[Theme]] = relationship(
+        secondary=budget_project_themes, order_by="Theme.position")
 
     __table_args__ = (UniqueConstraint("process_id", "code"),)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import secrets
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime
 from fractions import Fraction
 from typing import Any
@@ -19,10 +19,12 @@ from engage.budgeting import pabulib, rules
 from engage.budgeting.ballot_types import ballot_type
 from engage.budgeting.models import (
     BallotChannel,
+    BallotKind,
     BudgetBallot,
     BudgetingProcess,
     BudgetProject,
     BudgetResult,
+    DeliveryUpdate,
     ProjectStatus,
     VoterCode,
 )
@@ -30,10 +32,12 @@ from engage.core.audit_log import record_audit
 from engage.core.errors import EngageError
 from engage.core.time import utcnow
 from engage.extensions import db
+from engage.partnerships.models import Theme
 
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 LOCKED_FIELDS = ("ballot_kind", "max_choices", "min_choices", "total_points", "rule",
                  "tie_break", "budget_pence", "minimum_age", "allows_changes")
+DATE_FIELDS = ("voting_open_at", "voting_close_at")
 
 
 def now_utc() -> datetime:
@@ -59,8 +63,33 @@ def has_ballots(process: BudgetingProcess) -> bool:
     ))
 
 
-def update_process(process: BudgetingProcess, values: Mapping[str, Any], actor: User) -> None:
-    """Change settings; rules and ballot settings lock once the first ballot is cast."""
+def lock_process(process: BudgetingProcess, *, exclusive: bool) -> None:
+    """Lock the process row and reload it (PostgreSQL; SQLite serialises writers anyway).
+
+    Casting takes a shared lock and changing settings an exclusive one, so a settings change
+    and a first ballot cannot interleave: the change waits for ballots in flight and ballots
+    wait for the change, then validate against the settings as committed.
+    """
+    db.session.execute(
+        select(BudgetingProcess).where(BudgetingProcess.id == process.id)
+        .with_for_update(read=not exclusive)
+        .execution_options(populate_existing=True))
+
+
+def update_process(process: BudgetingProcess, values: Mapping[str, Any], actor: User,
+                   now: datetime | None = None) -> None:
+    """Change settings; rules and ballot settings lock once the first ballot is cast.
+
+    Voting dates lock once voting has closed: reopening a closed vote (or closing it, counting
+    and reopening it) would let someone see results before the real close.
+    """
+    values = dict(values)
+    lock_process(process, exclusive=True)
+    if process.is_closed(now or utcnow()):
+        moved = [k for k in DATE_FIELDS if k in values and values[k] != getattr(process, k)]
+        if moved:
+            raise EngageError(_("Voting has closed, so the voting dates cannot change"),
+                              field=moved[0])
     if has_ballots(process):
         changed = [k for k in LOCKED_FIELDS if k in values and values[k] != getattr(process, k)]
         if changed:
@@ -69,31 +98,130 @@ def update_process(process: BudgetingProcess, values: Mapping[str, Any], actor: 
                 field=changed[0])
     for key, value in values.items():
         setattr(process, key, value)
+    check_settings(process)
     db.session.flush()
     register_activity(process, actor)
     record_audit("budgeting.process_updated", actor_id=actor.id, target=process,
                  partnership_id=process.partnership_id, fields=sorted(values))
 
 
+def check_settings(process: BudgetingProcess) -> None:
+    """Settings that make a workable process, or an EngageError naming the field."""
+    if process.voting_close_at <= process.voting_open_at:
+        raise EngageError(_("Voting must close after it opens"), field="voting_close_on")
+    if bool(process.proposals_open_at) != bool(process.proposals_close_at):
+        raise EngageError(_("Enter both proposal dates, or neither"), field="proposals_close_on")
+    if process.proposals_open_at and process.proposals_close_at:
+        if process.proposals_close_at <= process.proposals_open_at:
+            raise EngageError(_("Proposals must close after they open"),
+                              field="proposals_close_on")
+        if process.proposals_close_at > process.voting_open_at:
+            raise EngageError(_("Proposals must close before voting opens"),
+                              field="proposals_close_on")
+    kind = process.ballot_kind
+    if kind in (BallotKind.CHOOSE_K, BallotKind.RANK_K) and not process.max_choices:
+        raise EngageError(_("Enter the most projects a voter may choose or rank"),
+                          field="max_choices")
+    if kind == BallotKind.POINTS and not process.total_points:
+        raise EngageError(_("Enter the points each voter shares out"), field="total_points")
+    if process.min_choices and process.max_choices \
+            and process.min_choices > process.max_choices:
+        raise EngageError(_("The fewest projects cannot be more than the most"),
+                          field="min_choices")
+    vote_type = ballot_type(process, {}).vote_type
+    if process.rule not in {str(r) for r in rules.applicable_rules(vote_type)}:
+        raise EngageError(_("This counting rule needs a ballot with points or rankings"),
+                          field="rule")
+
+
+def create_process(partnership: Any, values: Mapping[str, Any], actor: User) -> BudgetingProcess:
+    process = BudgetingProcess(partnership=partnership, **values)
+    check_settings(process)
+    db.session.add(process)
+    db.session.flush()
+    register_activity(process, actor)
+    record_audit("budgeting.process_created", actor_id=actor.id, target=process,
+                 partnership_id=partnership.id)
+    return process
+
+
+def close_voting(process: BudgetingProcess, actor: User, now: datetime | None = None) -> None:
+    """Close an open vote now. Ballots in flight finish first (see lock_process)."""
+    moment = now or utcnow()
+    lock_process(process, exclusive=True)
+    if process.is_closed(moment):
+        raise EngageError(_("Voting has already closed"))
+    if process.voting_open_at > moment:
+        raise EngageError(_("Voting has not opened yet"))
+    process.voting_close_at = moment
+    db.session.flush()
+    register_activity(process, actor)
+    record_audit("budgeting.voting_closed", actor_id=actor.id, target=process,
+                 partnership_id=process.partnership_id)
+
+
+def theme_choices(process: BudgetingProcess,
+                  project: BudgetProject | None = None) -> list[Theme]:
+    """Themes a project of the process may have: the active themes of the process's
+    partnership and the partnerships it is nested in (and any the project already has)."""
+    current = set(project.themes) if project is not None else set()
+    return [t for p in process.partnership.lineage() for t in p.themes
+            if t.is_active or t in current]
+
+
+def set_project_themes(project: BudgetProject, theme_ids: Collection[int]) -> None:
+    """Give a project its themes (what makes the process evidence for priorities). Themes do
+    not change the ballot, so they may be set at any time."""
+    allowed = {t.id: t for t in theme_choices(project.process, project)}
+    if any(i not in allowed for i in theme_ids):
+        raise EngageError(_("Choose themes from the list"), field="themes")
+    project.themes = [allowed[i] for i in sorted(set(theme_ids))]
+
+
 def submit_proposal(process: BudgetingProcess, proposer: User, title: str, description: str,
                     title_cy: str | None = None, description_cy: str | None = None,
-                    now: datetime | None = None) -> BudgetProject:
+                    now: datetime | None = None,
+                    theme_ids: Collection[int] = ()) -> BudgetProject:
     if not process.is_proposals_open(now or utcnow()):
         raise EngageError(_("Proposals are not open"))
-    count = len(process.projects)
-    project = BudgetProject(process=process, code=f"P{count + 1}", title=title,
+    lock_process(process, exclusive=True)  # two proposals at once must not share a code
+    taken = set(db.session.scalars(select(BudgetProject.code)
+                                   .where(BudgetProject.process_id == process.id)))
+    number = len(taken) + 1
+    while f"P{number}" in taken:
+        number += 1
+    project = BudgetProject(process=process, code=f"P{number}", title=title,
                             title_cy=title_cy or None, description=description,
                             description_cy=description_cy or None, proposer_id=proposer.id)
     db.session.add(project)
+    if theme_ids:
+        set_project_themes(project, theme_ids)
     db.session.flush()
     return project
 
 
 def review_project(project: BudgetProject, status: ProjectStatus, cost_pence: int | None,
                    public_reason: str | None, actor: User,
-                   merged_into: BudgetProject | None = None) -> None:
+                   merged_into: BudgetProject | None = None,
+                   theme_ids: Collection[int] | None = None) -> None:
+    """Decide on a proposal. Once voting has started only its themes may change."""
+    lock_process(project.process, exclusive=True)
+    if theme_ids is not None:
+        set_project_themes(project, theme_ids)
     if has_ballots(project.process):
-        raise EngageError(_("Voting has started, so the ballot cannot change"))
+        unchanged = (
+            status == project.status
+            and (cost_pence is None or cost_pence == project.cost_pence)
+            and (public_reason or None) == project.public_reason
+            and (status != ProjectStatus.MERGED
+                 or (merged_into is not None and merged_into.id == project.merged_into_id))
+        )
+        if not unchanged or theme_ids is None:
+            raise EngageError(_("Voting has started, so the ballot cannot change"))
+        db.session.flush()
+        record_audit("budgeting.project_themes_set", actor_id=actor.id, target=project,
+                     partnership_id=project.process.partnership_id)
+        return
     if status == ProjectStatus.INELIGIBLE and not public_reason:
         raise EngageError(_("Enter the reason the proposal is not eligible"),
                           field="public_reason")
@@ -149,6 +277,7 @@ def cast_ballot(process: BudgetingProcess, *, voter_key: str, channel: BallotCha
     The unique (process, voter_key) constraint makes concurrent submissions safe: the loser of
     a race gets an IntegrityError inside a savepoint and then updates (or is refused).
     """
+    lock_process(process, exclusive=False)
     moment = now or utcnow()
     if not process.is_voting_open(moment):
         raise EngageError(_("Voting is closed"))
@@ -174,6 +303,9 @@ def cast_ballot(process: BudgetingProcess, *, voter_key: str, channel: BallotCha
                 raise
         else:
             return ballot
+    if existing.channel == BallotChannel.VOTER_CODE or channel == BallotChannel.VOTER_CODE:
+        # Single use, also when two people type the same code at the same moment.
+        raise EngageError(_("This voter code has already been used"), field="voter_code")
     if not process.allows_changes or existing.channel == BallotChannel.PAPER \
             or channel == BallotChannel.PAPER:
         raise EngageError(_("A ballot has already been recorded for this voter"))
@@ -233,6 +365,10 @@ def find_voter_code(process: BudgetingProcess, code: str) -> VoterCode:
     if found is None:
         raise EngageError(_("Enter a valid voter code"), field="voter_code")
     return found
+
+
+def code_is_used(process: BudgetingProcess, voter_code: VoterCode) -> bool:
+    return _ballot_for(process, f"c{voter_code.id}") is not None
 
 
 def cast_with_code(process: BudgetingProcess, code: str, codes: Sequence[str],
@@ -388,14 +524,60 @@ def turnout_by_ward(process: BudgetingProcess) -> dict[int | None, int]:
         .group_by(BudgetBallot.ward_id)).all())
 
 
+def ward_support(ward_id: int, threshold: int) -> list[dict[str, Any]]:
+    """Votes from one ward in each published process covering it: ballots and supporters per
+    project, each count below the disclosure threshold hidden (None). Counts of supporters
+    are not additive (one ballot backs several projects), so no hidden cell can be recovered
+    from the others."""
+    found: list[dict[str, Any]] = []
+    processes = db.session.scalars(select(BudgetingProcess).join(
+        BudgetResult, BudgetResult.process_id == BudgetingProcess.id).distinct()
+        .order_by(BudgetingProcess.voting_close_at.desc()))
+    for process in processes:
+        if ward_id not in {w.id for w in process.area.wards()} or not process.is_closed(utcnow()):
+            continue
+        result = latest_result(process)
+        ballots = [b for b in counted_ballots(process) if b.ward_id == ward_id]
+        support: dict[str, int] = {}
+        for ballot in ballots:
+            for code in ballot.choices.get("projects", []):
+                support[code] = support.get(code, 0) + 1
+        shown = (lambda n: n if n >= threshold else None)  # noqa: E731
+        found.append({
+            "process": process, "ballots": shown(len(ballots)),
+            "projects": [(p, shown(support.get(p.code, 0)),
+                          result is not None and p.code in result.selected)
+                         for p in ballot_projects(process)],
+        })
+    return found
+
+
 def export_pb(process: BudgetingProcess) -> str:
     """Anonymised ballots as a Pabulib file (voters numbered 1..n, no personal data)."""
     instance, profile = engine_inputs(process)
+    projects = ballot_projects(process)  # the order of instance.projects
     return pabulib.write_pb(pabulib.PbElection(
         instance=instance, profile=profile,
         meta=(("description", process.title), ("country", "United Kingdom"),
               ("unit", process.area.name), ("currency", "GBP"),
-              ("rule", process.rule))))
+              ("rule", process.rule)),
+        project_header=("project_id", "cost", "name", "category"),
+        project_fields=tuple((p.title, ",".join(t.slug for t in p.themes)) for p in projects)))
+
+
+def themes_for_category(process: BudgetingProcess, category: str) -> list[Theme]:
+    """The themes a Pabulib ``category`` (comma-separated) names, by slug or name, ignoring
+    case; categories matching none of the process's themes are left out."""
+    by_key: dict[str, Theme] = {}
+    for theme in reversed(theme_choices(process)):  # the nearest partnership's theme wins
+        by_key[theme.slug.casefold()] = theme
+        by_key[theme.name.casefold()] = theme
+    found: list[Theme] = []
+    for part in category.split(","):
+        theme = by_key.get(part.strip().casefold())
+        if theme is not None and theme not in found:
+            found.append(theme)
+    return found
 
 
 def import_pb(process: BudgetingProcess, text: str, actor: User) -> int:
@@ -410,10 +592,15 @@ def import_pb(process: BudgetingProcess, text: str, actor: User) -> int:
     scale = election.instance.unit_scale
     to_pence = (lambda units: units * 100 // scale)  # noqa: E731
     process.budget_pence = to_pence(election.instance.budget)
-    for p in election.instance.projects:
-        db.session.add(BudgetProject(process=process, code=p.id[:40], title=p.id,
-                                     cost_pence=to_pence(p.cost),
-                                     status=ProjectStatus.SHORTLISTED))
+    extra = [c for c in election.project_header if c not in ("project_id", "cost")]
+    column = {name: extra.index(name) for name in ("name", "category") if name in extra}
+    for p, fields in zip(election.instance.projects, election.project_fields, strict=True):
+        name = fields[column["name"]] if "name" in column else ""
+        category = fields[column["category"]] if "category" in column else ""
+        db.session.add(BudgetProject(process=process, code=p.id[:40],
+                                     title=(name or p.id)[:200], cost_pence=to_pence(p.cost),
+                                     status=ProjectStatus.SHORTLISTED,
+                                     themes=themes_for_category(process, category)))
     db.session.flush()
     rows = []
     for index, ballot in enumerate(election.profile.ballots):
@@ -429,6 +616,23 @@ def import_pb(process: BudgetingProcess, text: str, actor: User) -> int:
     record_audit("budgeting.pb_imported", actor_id=actor.id, target=process,
                  partnership_id=process.partnership_id, ballots=len(rows))
     return len(rows)
+
+
+def post_delivery_update(project: BudgetProject, text: str, text_cy: str | None,
+                         actor: User) -> DeliveryUpdate:
+    """"You said, we did": progress on a funded project, shown on the results page."""
+    result = latest_result(project.process)
+    if result is None or project.code not in result.selected:
+        raise EngageError(_("Only funded projects have delivery updates"), field="text")
+    if not text.strip():
+        raise EngageError(_("Enter the update"), field="text")
+    update = DeliveryUpdate(project_id=project.id, text=text.strip(),
+                            text_cy=(text_cy or "").strip() or None, posted_by_id=actor.id)
+    db.session.add(update)
+    db.session.flush()
+    record_audit("budgeting.delivery_update_posted", actor_id=actor.id, target=project,
+                 partnership_id=project.process.partnership_id)
+    return update
 
 
 # ------------------------------------------------------------------ engagement register
@@ -471,3 +675,6 @@ def register_activity(process: BudgetingProcess, actor: User | None = None) -> N
     )
     upsert_activity_from_source("budgeting", process.id, partnership=process.partnership,
                                 data=data, actor_id=actor.id if actor else None)
+
+
+from engage.budgeting import personal_data as _personal_data  # noqa: E402,F401  (registers export/erase)

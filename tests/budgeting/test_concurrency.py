@@ -44,7 +44,7 @@ def test_twenty_concurrent_submissions_by_one_voter_store_exactly_one_ballot(app
                 data={"projects": ["A"] if index % 2 else ["B"], "age_confirmed": "yes"})
             with lock:
                 statuses.append(sent.status_code)
-        except BaseException as error:  # noqa: BLE001 - reported below
+        except BaseException as error:  # reported below
             with lock:
                 errors.append(error)
 

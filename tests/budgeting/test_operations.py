@@ -76,7 +76,7 @@ def test_age_must_be_confirmed(place: Any) -> None:
 
 
 def test_unconfirmed_email_and_non_residents_cannot_vote(place: Any) -> None:
-    partnership, process, voter = place
+    _, process, voter = place
     voter.email_confirmed_at = None
     with pytest.raises(EngageError, match="Confirm your email"):
         operations.cast_online(process, voter, ["A"], None, True)
@@ -185,5 +185,5 @@ def test_pb_export_and_import_round_trip_the_anonymised_ballots(place: Any) -> N
     assert operations.import_pb(copy, text, coordinator) == 2
     _, profile = operations.engine_inputs(copy)
     assert sorted(b.projects for b in profile.ballots) == [("A", "B"), ("C",)]
-    with pytest.raises(EngageError, match="not a valid .pb file"):
+    with pytest.raises(EngageError, match=r"not a valid \.pb file"):
         operations.import_pb(copy, "nonsense", coordinator)

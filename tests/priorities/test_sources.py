@@ -6,13 +6,11 @@ from datetime import date, timedelta
 
 import pytest
 
+import engage.consultations.models as consultations
 from engage.core.time import utcnow
 from engage.extensions import db
 from engage.priorities.aggregate import SourceKind
 from engage.priorities.pipeline import compute_priorities, today
-
-consultations = pytest.importorskip("engage.consultations.models")
-intelligence = pytest.importorskip("engage.intelligence.models")
 
 
 def _respond(consultation, answers: dict[int, object], ward, age: str, sex: str) -> None:
@@ -131,6 +129,24 @@ def test_consultations_count_in_the_priorities_with_their_description(consulted)
     assert f"consultations:question:{ranking.id}" in {c.source_id for c in score.contributions}
     description = picture.evidence.description(f"consultations:question:{ranking.id}")
     assert description.title == consultation.title and description.detail == "Rank these"
+
+
+def test_a_consultation_put_to_the_citizens_panel_is_panel_survey_evidence(consulted) -> None:
+    from engage.priorities.sources.consultations import ConsultationSource
+
+    small, consultation, ranking, _text = consulted
+    consultation.audience = consultations.Audience.PANEL
+    db.session.commit()
+    items = [
+        i
+        for i in ConsultationSource().collect(small.partnership, today())
+        if i.source_id == f"consultations:question:{ranking.id}"
+    ]
+    assert items and all(i.source_kind is SourceKind.PANEL_SURVEY for i in items)
+    picture = compute_priorities(small.partnership)
+    score = picture.result.get("housing", small.root)
+    assert score is not None
+    assert SourceKind.PANEL_SURVEY in {c.source_kind for c in score.contributions}
 
 
 def test_responses_after_the_date_asked_for_are_not_used(consulted) -> None:
@@ -373,9 +389,8 @@ def test_a_dataset_counts_from_the_end_of_its_fieldwork(datasets) -> None:
 # --------------------------------------------------------------------------- budgeting
 
 
-def test_budgeting_gives_evidence_once_its_projects_have_themes(small) -> None:
-    from engage.budgeting.models import BudgetProject
-    from engage.priorities.sources.budgeting import BudgetingSource, _shares
+def test_a_ballot_gives_each_theme_its_share() -> None:
+    from engage.priorities.sources.budgeting import _shares
 
     # The share of each ballot given to each theme, as the adapter works it out.
     themes = {"p1": {"housing"}, "p2": {"housing", "transport"}, "p3": {"transport"}}
@@ -383,6 +398,4 @@ def test_budgeting_gives_evidence_once_its_projects_have_themes(small) -> None:
         "housing": 1.0, "transport": 1.0}
     assert _shares({"projects": ["p1", "p2"], "points": [30, 70]}, themes, points=True) == {
         "housing": 1.0, "transport": 0.7}
-    if not hasattr(BudgetProject, "themes"):
-        # Projects have no themes yet: every process gives nothing, without failing.
-        assert BudgetingSource().collect(small.partnership, today()) == []
+    # End to end through the real adapter: tests/budgeting/test_themes.py.

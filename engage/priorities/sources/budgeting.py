@@ -6,8 +6,9 @@ by the calculation date) gives 1 if it backs at least one project in the theme, 
 the theme (``points_share``). Ballots carry a ward but no demographics, so items are per ward,
 unweighted; ballots without a ward count for the process's area when none has one.
 
-Projects need themes for this (``BudgetProject.themes``, a list of Theme). Until the budgeting
-domain records them, a process gives no evidence.
+Projects get themes (``BudgetProject.themes``, the partnership's themes) when staff review a
+proposal, from the resident's proposal, or from a ``.pb`` file's ``category`` column on import.
+A process none of whose projects has a theme gives no evidence.
 """
 
 from __future__ import annotations
