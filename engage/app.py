@@ -29,6 +29,9 @@ def build_app(overrides: dict[str, Any] | None = None) -> Flask:
     app.config.update(load_config(instance_path))
     if overrides:
         app.config.update(overrides)
+    from engage.core.security import DatabaseIdConverter
+
+    app.url_map.converters["int"] = DatabaseIdConverter  # huge ids → 404, not a 500
 
     register_templates(app)
     register_extensions(app)

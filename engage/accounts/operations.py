@@ -26,6 +26,7 @@ from engage.core.audit_log import record_audit
 from engage.core.errors import EngageError
 from engage.core.personal_data import erase_personal_data, export_personal_data
 from engage.core.time import as_utc, utcnow
+from engage.core.transactions import end_read_only_transaction
 from engage.extensions import db
 from engage.partnerships.models import Area, AreaLevel, Organisation, Partnership
 
@@ -115,7 +116,9 @@ class DuplicateEmail(EngageError):
 def authenticate(email: str, password: str) -> User | None:
     """The user for these credentials, or None; equal work for known and unknown emails."""
     user = find_user_by_email(email)
-    if not verify_password(user.password_hash if user else None, password):
+    password_hash = user.password_hash if user else None
+    end_read_only_transaction(db.session)  # not holding SQLite's write lock while argon2 runs
+    if not verify_password(password_hash, password):
         return None
     if user is None or not user.is_active:
         return None
@@ -206,6 +209,15 @@ def find_reset_token(token: str) -> PasswordResetToken | None:
     return found
 
 
+def retire_reset_tokens(user: User) -> None:
+    """Once the password has changed, every other reset link sent earlier stops working."""
+    db.session.execute(
+        PasswordResetToken.__table__.update()
+        .where(PasswordResetToken.user_id == user.id, PasswordResetToken.used_at.is_(None))
+        .values(used_at=utcnow())
+    )
+
+
 def reset_password(token: str, new_password: str) -> User:
     found = find_reset_token(token)
     if found is None:
@@ -217,6 +229,7 @@ def reset_password(token: str, new_password: str) -> User:
     found.used_at = utcnow()
     user.password_hash = hash_password(new_password)
     sign_out_everywhere(user)
+    retire_reset_tokens(user)
     record_audit("account.password_reset", actor_id=user.id, target=user)
     db.session.flush()
     return user
@@ -228,6 +241,7 @@ def change_password(user: User, current_password: str, new_password: str) -> Non
     check_new_password(new_password, user.email)
     user.password_hash = hash_password(new_password)
     sign_out_everywhere(user)
+    retire_reset_tokens(user)
     record_audit("account.password_changed", actor_id=user.id, target=user)
 
 

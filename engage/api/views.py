@@ -24,9 +24,11 @@ from datetime import date
 from typing import Any
 
 from flask import Blueprint, Response, current_app, g, jsonify, request, url_for
+from flask.blueprints import BlueprintSetupState
 from flask_limiter.util import get_remote_address
 from sqlalchemy import select
 from werkzeug.exceptions import HTTPException
+from werkzeug.routing import IntegerConverter
 
 from engage.api import operations, resources
 from engage.api.models import ApiToken
@@ -44,6 +46,15 @@ from engage.partnerships.models import Area, Partnership
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 csrf.exempt(bp)  # token-only, cookie-refusing: see the module docstring
+
+
+@bp.record_once
+def _api_id_converter(state: BlueprintSetupState) -> None:
+    """`<api_id:...>`: any whole number. The app's `int` stops matching above the largest
+    database id, which would leave the router to answer an HTML 404; here the route matches
+    and _ids_in_range answers an out-of-range id with the API's JSON 404. Recorded before the
+    routes, so the converter exists when they are added."""
+    state.app.url_map.converters.setdefault("api_id", IntegerConverter)
 
 
 def _rate_limit() -> str:
@@ -237,12 +248,12 @@ def create_dataset() -> tuple[Response, int, dict[str, str]]:
     return jsonify(resources.dataset_json(dataset)), 201, {"Location": location}
 
 
-@bp.get("/v1/datasets/<int:dataset_id>")
+@bp.get("/v1/datasets/<api_id:dataset_id>")
 def dataset(dataset_id: int) -> Response:
     return jsonify(resources.dataset_json(_own_dataset(dataset_id)))
 
 
-@bp.put("/v1/datasets/<int:dataset_id>/mapping")
+@bp.put("/v1/datasets/<api_id:dataset_id>/mapping")
 def dataset_mapping(dataset_id: int) -> Response:
     """Keep a by-name mapping for later uploads (CSV bodies cannot carry one)."""
     found = _own_dataset(dataset_id)
@@ -285,7 +296,7 @@ def _cell(value: Any) -> str:
     return str(value)
 
 
-@bp.post("/v1/datasets/<int:dataset_id>/rows")
+@bp.post("/v1/datasets/<api_id:dataset_id>/rows")
 def dataset_rows(dataset_id: int) -> tuple[Response, int] | tuple[Response, int, dict[str, str]]:
     """Replace the dataset's rows, all or nothing, through the same import as uploads."""
     found = _own_dataset(dataset_id)
@@ -347,7 +358,7 @@ def dataset_rows(dataset_id: int) -> tuple[Response, int] | tuple[Response, int,
     return jsonify({"import": resources.import_json(record)}), status, {"Location": location}
 
 
-@bp.get("/v1/datasets/<int:dataset_id>/imports/<int:import_id>")
+@bp.get("/v1/datasets/<api_id:dataset_id>/imports/<api_id:import_id>")
 def dataset_import(dataset_id: int, import_id: int) -> Response:
     found = _own_dataset(dataset_id)
     record = db.session.get(DatasetImport, import_id)
@@ -356,7 +367,7 @@ def dataset_import(dataset_id: int, import_id: int) -> Response:
     return jsonify({"import": resources.import_json(record)})
 
 
-@bp.get("/v1/datasets/<int:dataset_id>/results")
+@bp.get("/v1/datasets/<api_id:dataset_id>/results")
 def dataset_results(dataset_id: int) -> Response:
     return jsonify(resources.results_json(_own_dataset(dataset_id)))
 

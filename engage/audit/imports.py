@@ -114,6 +114,12 @@ def _read_xlsx(data: bytes) -> Iterator[dict[str, str]]:
 
     from openpyxl import load_workbook
 
+    from engage.core.spreadsheets import UnreadableFile, check_workbook_archive
+
+    try:
+        check_workbook_archive(data)
+    except UnreadableFile as error:  # a zip bomb or not a zip at all
+        raise UnreadableUpload("workbook") from error
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except (BadZipFile, KeyError, OSError, ValueError) as error:

@@ -32,8 +32,8 @@ from engage.consultations.models import (
     Tally,
     answer_codes,
 )
-from engage.consultations.question_types import ItemTally, QuestionTally, Summary
-from engage.disclosure import suppress_series
+from engage.consultations.question_types import ItemTally, QuestionTally, ResultRow, Summary
+from engage.disclosure import suppress_series, suppress_table
 from engage.extensions import db
 from engage.partnerships.models import Area, AreaLevel, AreaProfileCount
 from engage.weighting import CodedColumn, rake
@@ -389,9 +389,11 @@ def compute_weighting(
 
 
 def _profile(
-    cells: dict[Cell, int], targets: dict[str, dict[str, float]], threshold: int
+    cells: dict[Cell, int], targets: dict[str, dict[str, float]], threshold: int,
+    wider: Sequence[dict[Cell, int]] = (),
 ) -> dict[str, tuple[ProfileRow, ...]]:
-    """Who responded, by age band and sex, against the census share."""
+    """Who responded, by age band and sex, against the census share (a count is hidden too
+    where a wider view's count minus it would be small)."""
     profile: dict[str, tuple[ProfileRow, ...]] = {}
     for position, feature in enumerate(WEIGHTING_FEATURES):
         categories = [*EQUALITY_CATEGORIES[feature], None]
@@ -403,10 +405,25 @@ def _profile(
         if total == 0:
             continue
         published = suppress_series(counts, threshold)
+        hidden = {i for i, count in enumerate(published.cells) if count is None}
+        for other in wider:
+            rest = [
+                max(sum(n for cell, n in other.items() if cell[position] == category) - mine, 0)
+                for category, mine in zip(categories, counts, strict=True)
+            ]
+            pattern = suppress_table([counts, rest], threshold)
+            hidden |= {i for i, count in enumerate(pattern.cells[0]) if count is None}
+        if hidden and len(hidden) < len(counts) and published.total is not None:
+            # A single hidden count would be the total minus the rest.
+            hidden = hidden if len(hidden) > 1 else hidden | {
+                min((i for i in range(len(counts)) if i not in hidden),
+                    key=lambda i: (counts[i] == 0, counts[i]))
+            }
         target = targets.get(feature, {})
         target_total = sum(target.values())
         rows = []
-        for category, count in zip(categories, published.cells, strict=True):
+        for index, (category, count) in enumerate(zip(categories, published.cells, strict=True)):
+            count = None if index in hidden else count
             population = target.get(category) if category else None
             rows.append(
                 ProfileRow(
@@ -444,15 +461,36 @@ def consultation_results(
         respondents = _group_respondents(consultation, results_filter, cells)
     respondents_suppressed = 0 < respondents < threshold
     labels = {c.id: c.display_name(locale) for c in consultation.codes}
+    # The same respondents seen through a wider filter (the whole consultation, the ward's
+    # district, the area without the group...): a filtered figure is published only where
+    # the wider figure minus it is not a small count (see _protect_from_differencing).
+    wider = [
+        (tallies(consultation, parent, weighting), code_counts(consultation, parent),
+         _respondents_in(consultation, parent))
+        for parent in _wider_filters(consultation, results_filter)
+    ]
+    for _tallies, _codes, parent_respondents in wider:
+        if 0 < parent_respondents - respondents < threshold:
+            respondents_suppressed = True
     questions = []
     for question in consultation.questions:
         tally = counted.get(question.id, QuestionTally())
         summary = question.type.summarise(question, tally, threshold, locale)
+        for parent_tallies, _codes, _n in wider:
+            summary = _protect_from_differencing(
+                summary, tally, parent_tallies.get(question.id, QuestionTally()), threshold
+            )
         coded: tuple[tuple[str, int | None], ...] = ()
         if question.type.is_free_text and codes.get(question.id):
             ranked = sorted(codes[question.id].items(), key=lambda kv: (-kv[1], kv[0]))
             coded = tuple(
-                (labels.get(code_id, "?"), n if n >= threshold else None)
+                (
+                    labels.get(code_id, "?"),
+                    n if n >= threshold and not any(
+                        0 < parent.get(question.id, {}).get(code_id, 0) - n < threshold
+                        for _t, parent, _n in wider
+                    ) else None,
+                )
                 for code_id, n in ranked
                 if code_id in labels
             )
@@ -464,9 +502,79 @@ def consultation_results(
         respondents_suppressed=respondents_suppressed,
         questions=tuple(questions),
         weighting=weighting,
-        profile=_profile(cells, targets, threshold) if results_filter.group is None else {},
+        profile=_profile(
+            cells, targets, threshold,
+            wider=[response_cells(consultation, parent.ward_ids)
+                   for parent in _wider_filters(consultation, results_filter)],
+        ) if results_filter.group is None else {},
         threshold=threshold,
     )
+
+
+def _wider_filters(consultation: Consultation, chosen: ResultsFilter) -> list[ResultsFilter]:
+    """Every published view that contains the chosen one (none for the unfiltered view)."""
+    if chosen.is_empty:
+        return []
+    wider = [ResultsFilter()]
+    if chosen.group is not None and (chosen.area is not None or chosen.wards is not None):
+        wider.append(ResultsFilter(group=chosen.group))
+        wider.append(ResultsFilter(area=chosen.area, wards=chosen.wards))
+    area = chosen.area
+    districts = {d.id for d in consultation_districts(consultation)}
+    if area is not None and area.parent_id in districts and area.parent is not None:
+        wider.append(ResultsFilter(area=area.parent))
+        if chosen.group is not None:
+            wider.append(ResultsFilter(area=area.parent, group=chosen.group))
+    return wider
+
+
+def _respondents_in(consultation: Consultation, results_filter: ResultsFilter) -> int:
+    cells = response_cells(consultation, results_filter.ward_ids)
+    if results_filter.group is None:
+        return sum(cells.values())
+    return _group_respondents(consultation, results_filter, cells)
+
+
+def _protect_from_differencing(
+    summary: Summary, tally: QuestionTally, wider: QuestionTally, threshold: int
+) -> Summary:
+    """Hide the filtered figures that, taken from the wider view's, would leave a small count.
+
+    The filtered counts and the rest (wider minus filtered) form a two-row table whose
+    column totals the wider view publishes; that table is suppressed as one system and its
+    pattern applied to the filtered row, on top of the filtered view's own suppression.
+    """
+    base, wider_base = _answered(tally), _answered(wider)
+    base_hidden = summary.base_suppressed or 0 < wider_base - base < threshold
+    rows = list(summary.rows)
+    counted = [i for i, row in enumerate(rows) if row.count is not None]
+    if counted:
+        mine = [tally.get(rows[i].code).count for i in counted]
+        rest = [max(wider.get(rows[i].code).count - n, 0) for i, n in zip(counted, mine, strict=True)]
+        pattern = suppress_table([mine, rest], threshold)
+        base_hidden = base_hidden or pattern.row_totals[0] is None
+        for position, i in enumerate(counted):
+            if pattern.cells[0][position] is None or base_hidden:
+                rows[i] = ResultRow(rows[i].code, rows[i].label, None, suppressed=True)
+    if base_hidden and not summary.base_suppressed:
+        rows = [
+            ResultRow(r.code, r.label, None, suppressed=True) if r.value is not None else r
+            for r in rows
+        ]
+        return Summary(summary.template, None, True, tuple(rows), value_label=summary.value_label,
+                       extra=summary.extra)
+    if rows == list(summary.rows):
+        return summary
+    return Summary(summary.template, summary.base, summary.base_suppressed, tuple(rows),
+                   summary.mean, summary.weighted_mean, summary.value_label, summary.extra)
+
+
+def _answered(tally: QuestionTally) -> int:
+    """How many answered: the head item where the type keeps one, else the items' sum."""
+    head = tally.items.get("")
+    if head is not None:
+        return head.count
+    return sum(item.count for item in tally.items.values())
 
 
 def _group_respondents(

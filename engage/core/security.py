@@ -6,6 +6,28 @@ import secrets
 from urllib.parse import urljoin, urlsplit
 
 from flask import Flask, Response, g, request
+from werkzeug.routing import IntegerConverter
+
+# The largest id a database key holds (PostgreSQL INTEGER): bigger numbers in an address are
+# "not found", not a database error.
+MAX_DATABASE_ID = 2**31 - 1
+
+
+class DatabaseIdConverter(IntegerConverter):
+    """`<int:...>` in routes: 0 to MAX_DATABASE_ID, else the route does not match (404)."""
+
+    def __init__(self, map: object, *args: object, **kwargs: object) -> None:
+        kwargs.setdefault("max", MAX_DATABASE_ID)
+        super().__init__(map, *args, **kwargs)  # type: ignore[arg-type]
+
+
+def bounded_int(value: str) -> int:
+    """A query-string number as an int that fits a database column (else ValueError):
+    use as `request.args.get(name, type=bounded_int)`."""
+    number = int(value)
+    if not -MAX_DATABASE_ID <= number <= MAX_DATABASE_ID:
+        raise ValueError(value)
+    return number
 
 
 def csp_nonce() -> str:

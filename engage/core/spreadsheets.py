@@ -87,6 +87,54 @@ def decode_text(data: bytes) -> str:
         raise UnreadableFile("encoding") from exc
 
 
+# A workbook is a zip: refuse archives that would expand far beyond any real spreadsheet
+# (zip bombs) before openpyxl inflates them. zipfile never yields more than a member's
+# declared size, so checking the declared sizes is enough.
+XLSX_MAX_UNCOMPRESSED_BYTES = 1024 * 1024 * 1024
+XLSX_MAX_RATIO = 250
+XLSX_RATIO_CHECK_FROM_BYTES = 16 * 1024 * 1024
+
+
+def check_workbook_archive(source: Any, max_bytes: int | None = None) -> None:
+    """Raise UnreadableFile("zip_bomb") for a workbook too large or too compressed to open.
+
+    `source` is a path, bytes or a binary file; a file's position is restored afterwards.
+    """
+    import zipfile
+
+    if max_bytes is None:
+        max_bytes = _configured_max_uncompressed()
+    if isinstance(source, bytes | bytearray):
+        source = io.BytesIO(source)
+    position = source.tell() if hasattr(source, "tell") else None
+    try:
+        with zipfile.ZipFile(source) as archive:
+            total = 0
+            for info in archive.infolist():
+                total += info.file_size
+                too_compressed = (
+                    info.file_size > XLSX_RATIO_CHECK_FROM_BYTES
+                    and info.file_size > XLSX_MAX_RATIO * max(info.compress_size, 1)
+                )
+                if total > max_bytes or too_compressed:
+                    raise UnreadableFile("zip_bomb")
+    except zipfile.BadZipFile as exc:
+        raise UnreadableFile("workbook") from exc
+    finally:
+        if position is not None:
+            source.seek(position)
+
+
+def _configured_max_uncompressed() -> int:
+    try:
+        from flask import current_app
+
+        return int(current_app.config.get("ENGAGE_MAX_XLSX_UNCOMPRESSED_BYTES",
+                                          XLSX_MAX_UNCOMPRESSED_BYTES))
+    except RuntimeError:  # outside an app context
+        return XLSX_MAX_UNCOMPRESSED_BYTES
+
+
 def read_csv_rows(data: bytes) -> Iterator[dict[str, str]]:
     """Rows of a CSV upload as dicts keyed by stripped header names."""
     text = decode_text(data)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from typing import Any
 
 from flask import has_request_context, request
 
@@ -27,3 +28,15 @@ def write_intent() -> Iterator[None]:
         yield
     finally:
         _write_intent.reset(token)
+
+
+def end_read_only_transaction(session: Any) -> None:
+    """End a transaction that has only read, before deliberately slow work (password hashing).
+
+    Non-GET requests take SQLite's write lock with their first statement (BEGIN IMMEDIATE), so
+    a sign-in would otherwise hold every other writer off for the whole argon2 check. The next
+    statement opens a fresh transaction. Refuses if anything is waiting to be written.
+    """
+    if session.new or session.dirty or session.deleted:
+        raise RuntimeError("end_read_only_transaction: the session has unsaved changes")
+    session.rollback()

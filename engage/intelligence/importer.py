@@ -227,6 +227,12 @@ def iter_rows(path: Path, file_format: str, encoding: str | None) -> Iterator[tu
 def _iter_xlsx(path: Path) -> Iterator[tuple[int, list[str]]]:
     from openpyxl import load_workbook
 
+    from engage.core.spreadsheets import UnreadableFile, check_workbook_archive
+
+    try:
+        check_workbook_archive(path)
+    except UnreadableFile as exc:  # a zip bomb or not a zip at all
+        raise UnreadableUpload("xlsx") from exc
     try:
         workbook = load_workbook(path, read_only=True, data_only=False)
     except Exception as exc:  # any parse failure means "not a workbook we read"

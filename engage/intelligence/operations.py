@@ -508,7 +508,15 @@ def question_views(
     """Per-ward results of questions, with small counts suppressed."""
     if not questions:
         return []
+    from engage.intelligence.results import restrict_to_areas
+
     ids = [q.id for q in questions]
+    # Always suppress over every ward of the partnership, then show the chosen ones: a
+    # smaller table suppressed on its own could be differenced against the full one.
+    chosen_ids = [w.id for w in wards]
+    everywhere = wards_in(None, dataset.partnership)
+    subset = not set(chosen_ids) >= {w.id for w in everywhere}
+    wards = list(everywhere) if subset else list(wards)
     ward_ids = [w.id for w in wards]
     tallies: dict[int, dict[int, dict[int, tuple[int, float]]]] = defaultdict(
         lambda: defaultdict(dict)
@@ -532,6 +540,8 @@ def question_views(
             question.scale, options, tallies.get(question.id, {}), ward_ids, threshold(),
             weighted=dataset.is_weighted,
         )
+        if subset:
+            result = restrict_to_areas(result, chosen_ids)
         views.append(QuestionView(question, result, by_id))
     return views
 

@@ -218,3 +218,31 @@ def publish_indicator(
     if unit == Unit.COUNT and 0 < value < threshold:
         return IndicatorValue(area_id, period, None, base, SuppressionReason.PRIMARY)
     return IndicatorValue(area_id, period, value, base)
+
+
+def restrict_to_areas(result: QuestionResult, area_ids: Sequence[int]) -> QuestionResult:
+    """The rows of some areas from a result suppressed over ALL areas.
+
+    Suppressing a smaller table on its own would publish cells the full table hides, and the
+    difference of the two (e.g. a district's total minus a ward) would give a hidden count
+    away. So the pattern is always the full table's; a subset's totals are only the sums of
+    its published cells (which readers could add up anyway), and the all-areas answer counts
+    are not repeated for a subset.
+    """
+    wanted = set(area_ids)
+    rows = tuple(row for row in result.areas if row.area_id in wanted)
+    hidden = SuppressionReason.SECONDARY
+
+    def total(values: list[int | None]) -> int | None:
+        return None if not values or any(v is None for v in values) else sum(values)  # type: ignore[arg-type]
+
+    base = total([row.base for row in rows])
+    cells = []
+    for j in range(len(result.columns)):
+        count = total([row.cells[j].count for row in rows])
+        share = count / base if count is not None and base and not result.weighted else None
+        cells.append(Cell(count, share, None if count is not None else hidden))
+    overall = AreaRow(None, base, tuple(cells), None if base is not None else hidden)
+    options = tuple(OptionRow(o.option, Cell(None, None, hidden)) for o in result.options)
+    return QuestionResult(result.columns, result.column_labels, rows, overall, options,
+                          result.weighted, result.threshold)

@@ -402,3 +402,6 @@ def save_snapshot(
         target=snapshot,
     )
     return snapshot
+
+
+from engage.priorities import personal_data as _personal_data  # noqa: E402,F401  (registers export/erase)

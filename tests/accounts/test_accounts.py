@@ -361,3 +361,34 @@ def test_platform_admin_finds_and_disables_an_account(app: Flask, partnership) -
     client.post(f"/manage/users/{target.id}/disable", data={"disabled": "0"})
     db.session.refresh(target)
     assert not target.is_disabled
+
+
+def test_sign_in_does_not_hold_the_sqlite_write_lock_while_checking_the_password(
+    app: Flask, client: FlaskClient, partnership, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Another writer gets in while argon2 runs (it used to wait for the whole hash check)."""
+    import sqlite3
+
+    from engage.accounts import passwords
+
+    url = app.config["SQLALCHEMY_DATABASE_URI"]
+    if not url.startswith("sqlite:///"):
+        pytest.skip("SQLite's write lock only")
+    make_member(partnership, Role.RESIDENT, email="r@example.org")
+    db.session.commit()
+    real_verify = passwords.verify_password
+    wrote: list[bool] = []
+
+    def verify_while_another_writer_writes(password_hash: str | None, password: str) -> bool:
+        other = sqlite3.connect(url.removeprefix("sqlite:///"), timeout=0.2)
+        try:
+            with other:
+                other.execute("UPDATE themes SET name = name")
+            wrote.append(True)
+        finally:
+            other.close()
+        return real_verify(password_hash, password)
+
+    monkeypatch.setattr(operations, "verify_password", verify_while_another_writer_writes)
+    sign_in(client, "r@example.org")
+    assert wrote == [True]

@@ -119,3 +119,17 @@ def test_unknown_api_paths_and_methods_answer_in_json(app: Flask, api_world: Api
     assert wrong.status_code == 405
     assert wrong.headers["Allow"] == "GET, HEAD, OPTIONS"
     assert wrong.get_json()["error"] == "method_not_allowed"
+
+
+def test_ids_too_big_for_the_database_answer_404_in_json(app: Flask, api_world: ApiWorld) -> None:
+    client = app.test_client()
+    headers = api_world.police.headers
+    for method, url in (
+        ("GET", "/api/v1/datasets/2147483648"),
+        ("GET", "/api/v1/datasets/2147483648/results"),
+        ("PUT", "/api/v1/datasets/99999999999999999999/mapping"),
+        ("GET", "/api/v1/datasets/1/imports/2147483648"),
+    ):
+        response = client.open(url, method=method, headers=headers, json={})
+        assert response.status_code == 404, (method, url)
+        assert response.get_json()["error"] == "not_found", (method, url)

@@ -75,6 +75,8 @@ def test_a_respondent_level_survey_round_trips(place: Place) -> None:
     job = run(record)
     assert job.status == JobStatus.SUCCEEDED, (job.error_code, job.result)
     assert job.result["respondents"] == 60
+    # Progress is reported for the progress bar: validation then loading, each row counted once.
+    assert (job.progress_done, job.progress_total, job.percent) == (120, 120, 100)
     assert job.result["next_url"] == f"/partnerships/ashby/intelligence/datasets/{dataset.id}"
     db.session.refresh(dataset)
     assert dataset.current_version == 1
