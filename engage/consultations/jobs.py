@@ -22,3 +22,17 @@ def group_answers_job(ctx: JobContext, payload: dict[str, Any]) -> dict[str, Any
     groups = compute_suggested_groups(question)
     ctx.progress(1, 1)
     return {"groups": len(groups), "question_id": question.id}
+
+
+@job_handler("consultations.purge_drafts", title=_l("Deleting anonymous drafts never sent"))
+def purge_drafts_job(ctx: JobContext, payload: dict[str, Any]) -> dict[str, Any]:
+    """The retention purge of anonymous drafts untouched since `before` (ISO, UTC): fixed
+    when queued, so a retry deletes the same set."""
+    from datetime import datetime
+
+    from engage.consultations.operations import purge_stale_drafts
+
+    ctx.progress(0, 1)
+    removed = purge_stale_drafts(datetime.fromisoformat(payload["before"]))
+    ctx.progress(1, 1)
+    return {"removed": removed}

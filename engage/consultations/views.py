@@ -71,6 +71,7 @@ from engage.consultations.results import (
 from engage.consultations.ward_feedback import ward_feedback as build_ward_feedback
 from engage.core.errors import EngageError
 from engage.core.i18n import current_language
+from engage.core.security import MAX_DATABASE_ID, bounded_int
 from engage.core.spreadsheets import csv_bytes, xlsx_bytes
 from engage.core.views import add_form_error
 from engage.extensions import db, limiter
@@ -621,7 +622,7 @@ def results(consultation_id: int) -> Response:
 @login_required
 def responses(consultation_id: int) -> str:
     consultation = _consultation(consultation_id, policy.can_handle_responses)
-    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    page = max(request.args.get("page", 1, type=bounded_int) or 1, 1)
     total = respondent_count(consultation)
     rows = db.session.scalars(
         select(ConsultationResponse)
@@ -776,16 +777,18 @@ def _text_question(consultation: Consultation, question_id: int) -> Question:
 def coding(consultation_id: int, question_id: int) -> str | Response | WerkzeugResponse:
     consultation = _consultation(consultation_id, policy.can_handle_responses)
     found = _text_question(consultation, question_id)
-    page = max(request.args.get("page", 1, type=int) or 1, 1)
-    group_id = request.args.get("group", type=int)
+    page = max(request.args.get("page", 1, type=bounded_int) or 1, 1)
+    group_id = request.args.get("group", type=bounded_int)
     if request.method == "POST":
         tags: dict[int, tuple[list[int], list[int]]] = {}
         for answer_id in request.form.getlist("answer"):
-            if not answer_id.isdigit():
+            if not answer_id.isdigit() or int(answer_id) > MAX_DATABASE_ID:
                 abort(400)
             tags[int(answer_id)] = (
-                [int(v) for v in request.form.getlist(f"codes-{answer_id}") if v.isdigit()],
-                [int(v) for v in request.form.getlist(f"themes-{answer_id}") if v.isdigit()],
+                [int(v) for v in request.form.getlist(f"codes-{answer_id}")
+                 if v.isdigit() and int(v) <= MAX_DATABASE_ID],
+                [int(v) for v in request.form.getlist(f"themes-{answer_id}")
+                 if v.isdigit() and int(v) <= MAX_DATABASE_ID],
             )
         try:
             operations.tag_answers(current_user, consultation, tags)
@@ -1349,12 +1352,21 @@ def group_answers_command() -> None:
 
 @bp.cli.command("purge-drafts")
 def purge_drafts_command() -> None:
-    """Delete anonymous drafts untouched for 30 days."""
+    """Delete anonymous drafts untouched for 30 days, as a job ("consultations.purge_drafts":
+    on an RQ worker with REDIS_URL, else in this process); waits for it."""
     import click
 
     from engage.core.transactions import write_intent
+    from engage.jobs import JobStatus, enqueue_job, wait_for_job
 
+    before = _now() - timedelta(days=30)
     with write_intent():
-        removed = operations.purge_stale_drafts(_now() - timedelta(days=30))
-        db.session.commit()
-    click.echo(f"{removed} stale drafts removed")
+        job = enqueue_job("consultations.purge_drafts", {"before": before.isoformat()},
+                          owner_id=None, partnership_id=None)
+        db.session.commit()  # dispatched on commit
+    job = wait_for_job(job.id)
+    if job.status != JobStatus.SUCCEEDED:
+        click.echo(f"purge job {job.id} did not finish: {job.status} {job.error_code or ''}",
+                   err=True)
+        raise SystemExit(1)
+    click.echo(f"{(job.result or {}).get('removed', 0)} stale drafts removed (job {job.id})")

@@ -19,7 +19,7 @@ that module when they first meet the name.
 
 from engage.jobs.context import JobContext, JobFailed
 from engage.jobs.models import Job, JobStatus
-from engage.jobs.operations import enqueue_job, get_job, retry_job
+from engage.jobs.operations import enqueue_job, get_job, retry_job, wait_for_job
 from engage.jobs.registry import UnknownJob, job_handler
 
 __all__ = [
@@ -32,4 +32,5 @@ __all__ = [
     "get_job",
     "job_handler",
     "retry_job",
+    "wait_for_job",
 ]

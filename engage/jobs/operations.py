@@ -4,6 +4,7 @@ caller's transaction commits, so a worker never sees a job whose request rolled 
 from __future__ import annotations
 
 import json
+import time
 from typing import Any
 
 from sqlalchemy import select, update
@@ -13,7 +14,7 @@ from engage.core.personal_data import register_personal_data
 from engage.core.time import utcnow
 from engage.extensions import db
 from engage.jobs.dispatch import dispatch_after_commit
-from engage.jobs.models import Job, JobStatus
+from engage.jobs.models import FINISHED, Job, JobStatus
 from engage.jobs.registry import get_job_type
 
 
@@ -116,6 +117,21 @@ def retry_job(job: Job | int) -> Job:
             timeout = 3600
         dispatch_after_commit(db.session(), job_id, timeout)
     return found
+
+
+def wait_for_job(job_id: int, timeout: float = 3600.0, every: float = 0.2) -> Job:
+    """Wait until the job has succeeded or failed (or `timeout` seconds pass): for commands
+    that queue work and report its outcome, whether a worker or a thread of this process runs
+    it. Ends the caller's transaction on every look, to see the runner's commits."""
+    deadline = time.monotonic() + timeout
+    while True:
+        db.session.rollback()
+        job = db.session.get(Job, job_id, populate_existing=True)
+        if job is None:
+            raise LookupError(job_id)
+        if job.status in FINISHED or time.monotonic() >= deadline:
+            return job
+        time.sleep(every)
 
 
 def get_job(job_id: int) -> Job | None:

@@ -69,12 +69,20 @@ def select_command(
 @click.command("purge")
 @with_appcontext
 def purge_command() -> None:
-    """Delete unselected volunteers' data once their panel's retention period has passed."""
+    """Delete unselected volunteers' data once their panel's retention period has passed.
+
+    Runs as a job ("panels.purge": on an RQ worker with REDIS_URL, else in this process) and
+    waits for it."""
     from engage.core.transactions import write_intent
     from engage.extensions import db
-    from engage.panels.operations import purge_unselected
+    from engage.jobs import JobStatus, enqueue_job, wait_for_job
 
     with write_intent():
-        removed = purge_unselected()
-        db.session.commit()
-    click.echo(f"purged {removed} volunteers")
+        job = enqueue_job("panels.purge", owner_id=None, partnership_id=None)
+        db.session.commit()  # dispatched on commit
+    job = wait_for_job(job.id)
+    if job.status != JobStatus.SUCCEEDED:
+        click.echo(f"purge job {job.id} did not finish: {job.status} {job.error_code or ''}",
+                   err=True)
+        raise SystemExit(1)
+    click.echo(f"purged {(job.result or {}).get('removed', 0)} volunteers (job {job.id})")

@@ -42,3 +42,12 @@ def select_job(ctx: JobContext, payload: dict[str, Any]) -> dict[str, Any]:
         "members": len(selection.selected),
         "next_url": selection_path(panel.partnership.slug, panel.id, selection.id),
     }
+
+
+@job_handler("panels.purge", title=_l("Deleting volunteers past their panel's retention period"))
+def purge_job(ctx: JobContext, payload: dict[str, Any]) -> dict[str, Any]:
+    """The retention purge (operations.purge_unselected): all or nothing, safe to repeat."""
+    ctx.progress(0, 1)
+    removed = operations.purge_unselected()
+    ctx.progress(1, 1)
+    return {"removed": removed}

@@ -69,3 +69,27 @@ def test_purge_command_is_safe_to_run_twice(app) -> None:
     second = runner.invoke(args=["panels", "purge"])
     assert first.exit_code == 0 and second.exit_code == 0
     assert "purged 0 volunteers" in second.output
+
+
+def test_purge_command_runs_the_purge_as_a_job(app) -> None:  # type: ignore[no-untyped-def]
+    from datetime import timedelta
+
+    from sqlalchemy import func, select
+
+    from engage.core.time import utcnow
+    from engage.extensions import db
+    from engage.jobs import Job, JobStatus
+    from engage.panels.models import Volunteer
+    from tests.factories import make_panel, make_partnership
+
+    panel = make_panel(make_partnership("own"), pool=6)
+    for volunteer in panel.volunteers[:4]:
+        volunteer.created_at = utcnow() - timedelta(days=panel.retention_days + 1)
+    db.session.commit()
+    result = app.test_cli_runner().invoke(args=["panels", "purge"])
+    assert result.exit_code == 0, result.output
+    job = db.session.scalar(select(Job).where(Job.name == "panels.purge"))
+    assert job is not None and job.status == JobStatus.SUCCEEDED
+    assert job.result == {"removed": 4}
+    assert f"purged 4 volunteers (job {job.id})" in result.output
+    assert db.session.scalar(select(func.count()).select_from(Volunteer)) == 2

@@ -1,6 +1,8 @@
 """Several processes, one service: two gunicorn instances and two RQ workers on PostgreSQL and
 Redis. A person's requests alternate between the instances (as behind a load balancer), and an
 import job's worker is killed part-way; the job must complete exactly once, with no partial data.
+Residents vote in a participatory budgeting process across both instances (two confirm the same
+ballot on both at once); every confirmed ballot is stored once, and the count runs on a worker.
 
 Runs only with ENGAGE_SCALEOUT=1, a PostgreSQL DATABASE_URL and a REDIS_URL (the role must be
 allowed to create databases: the test makes its own). `scripts/scaleout_test.sh` starts throwaway
@@ -16,6 +18,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -97,10 +100,10 @@ class Browser:
         self,
         base: str,
         path: str,
-        data: dict[str, str] | None = None,
+        data: dict[str, str | list[str]] | None = None,
         headers: dict[str, str] | None = None,
     ) -> tuple[int, dict[str, str], str]:
-        body = urlencode(data).encode() if data is not None else None
+        body = urlencode(data, doseq=True).encode() if data is not None else None
         request = Request(base + path, data=body, headers=headers or {})
         try:
             with self.opener.open(request, timeout=30) as response:
@@ -110,8 +113,10 @@ class Browser:
 
 
 def _csrf(html: str) -> str:
-    found = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html) or re.search(
-        r'name="csrf-token" content="([^"]+)"', html
+    found = (
+        re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html)
+        or re.search(r'name="csrf_token" value="([^"]+)"', html)
+        or re.search(r'name="csrf-token" content="([^"]+)"', html)
     )
     assert found, "no CSRF token on the page"
     return found.group(1)
@@ -374,11 +379,14 @@ def test_a_job_whose_worker_is_killed_completes_exactly_once(stack: Stack) -> No
         assert "HX-Request" in headers.get("Vary", "")
         return html
 
-    running = _wait_for(
-        lambda: (j := job())["status"] == "RUNNING" and j["progress_done"] >= 5 and j,
-        60,
-        "the job to be part-way",
-    )
+    try:
+        running = _wait_for(
+            lambda: (j := job())["status"] == "RUNNING" and j["progress_done"] >= 5 and j,
+            90,
+            "the job to be part-way",
+        )
+    except AssertionError:
+        raise AssertionError(f"{job()}\n{stack.tail('worker1')}\n{stack.tail('worker2')}") from None
     # Part-way: progress is visible from either instance, the rows are not.
     assert imported() == 0
     for base in (a, b):
@@ -442,11 +450,153 @@ def test_a_job_whose_worker_is_killed_completes_exactly_once(stack: Stack) -> No
     assert imported() == count
 
 
+PB_VOTERS = 6
+PB_CHOICES = (("G1",), ("G2", "G3"), ("G1", "G4"), ("G3",), ("G2", "G4"), ("G1", "G3"))
+
+
+def _receipt_code(html: str) -> str:
+    found = re.search(r"<br><strong>([A-Z0-9]+)</strong>", html)
+    assert found, "no receipt code on the receipt page"
+    return found.group(1)
+
+
 def run_pb_voting_journey(stack: Stack, browser: Browser) -> None:
-    """HOOK for the participatory budgeting domain: a resident votes with requests alternating
-    between the instances, the tally runs as a job on a worker, and each ballot counts once.
-    To be written when engage/budgeting has its pages (processes, ballots, tally job)."""
-    pytest.skip("PB voting across instances: waiting for the budgeting domain's pages")
+    """Residents vote with each request on the other instance (as behind a load balancer), one
+    changes their vote, two confirm the same ballot on both instances at the same moment; every
+    confirmed ballot is stored once. Then the coordinator closes the vote and the tally runs as
+    a job on a worker, counting each ballot once."""
+    a, b = stack.web
+    prefix = f"pb{uuid.uuid4().hex[:6]}"
+    lines = subprocess.run(
+        [sys.executable, "-m", "tests.scaleout.pb_setup", prefix, str(PB_VOTERS), DEMO_PASSWORD],
+        cwd=ROOT,
+        env=stack.env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    ).stdout.split()
+    process_id, emails = int(lines[0]), lines[1:]
+    assert len(emails) == PB_VOTERS
+    base = f"/budgeting/{process_id}"
+    confirmed: dict[str, tuple[str, ...]] = {}  # the ballot each person was told is recorded
+    receipts: dict[str, str] = {}
+
+    def sign_in(person: Browser, email: str, first: str, second: str) -> None:
+        _, _, page = person.open(first, "/account/sign-in")
+        status, _, _ = person.open(
+            second,
+            "/account/sign-in",
+            {"csrf_token": _csrf(page), "email": email, "password": DEMO_PASSWORD},
+        )
+        assert status == 302, f"{email} could not sign in"
+
+    def review(person: Browser, first: str, second: str, choice: tuple[str, ...]) -> str:
+        """Vote page on one instance, choices posted to the other: the review page's token."""
+        status, _, page = person.open(first, f"{base}/vote")
+        assert status == 200 and 'name="projects"' in page
+        status, _, checked = person.open(
+            second,
+            f"{base}/vote",
+            {"csrf_token": _csrf(page), "projects": list(choice), "age_confirmed": "yes"},
+        )
+        assert status == 200 and f"{base}/vote/confirm" in checked, checked[-2000:]
+        return _csrf(checked)
+
+    def confirm(person: Browser, where: str, token: str, choice: tuple[str, ...]) -> str:
+        status, headers, _ = person.open(
+            where,
+            f"{base}/vote/confirm",
+            {"csrf_token": token, "projects": list(choice), "age_confirmed": "yes"},
+        )
+        assert status == 302, status
+        return headers["Location"]
+
+    def confirm_on_both(person: Browser, token: str, choice: tuple[str, ...]) -> list[str]:
+        """The same confirmation sent to both instances at the same moment."""
+        start = threading.Barrier(2)
+        locations: list[str] = []
+
+        def send(where: str) -> None:
+            start.wait(timeout=10)
+            locations.append(confirm(person, where, token, choice))
+
+        threads = [threading.Thread(target=send, args=(where,)) for where in (a, b)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=60)
+        return locations
+
+    for index, email in enumerate(emails):
+        person = browser if index == 0 else Browser()
+        x, y = (a, b) if index % 2 == 0 else (b, a)
+        choice = PB_CHOICES[index]
+        sign_in(person, email, x, y)
+        token = review(person, x, y, choice)
+        if index >= PB_VOTERS - 2:
+            # The same ballot confirmed on both instances at the same moment (two tabs, a
+            # double click behind a load balancer): a first ballot raced on the unique key.
+            locations = confirm_on_both(person, token, choice)
+            assert len(locations) == 2, "a concurrent confirmation got no answer"
+            assert any(location.endswith(f"{base}/receipt") for location in locations)
+        else:
+            assert confirm(person, x, token, choice).endswith(f"{base}/receipt")
+        confirmed[email] = choice
+        status, _, page = person.open(y, f"{base}/receipt")
+        assert status == 200
+        receipts[email] = _receipt_code(page)
+        if index == 0:
+            # A change of mind, on the other instance: still one ballot, the new choices.
+            choice = ("G2", "G4")
+            token = review(person, y, x, choice)
+            assert confirm(person, y, token, choice).endswith(f"{base}/receipt")
+            confirmed[email] = choice
+            status, _, page = person.open(x, f"{base}/receipt")
+            receipts[email] = _receipt_code(page)
+
+    rows = stack.sql(
+        "SELECT u.email, b.voter_key, b.choices, b.receipt_code, b.channel, b.is_confirmed "
+        "FROM budgeting_ballots b JOIN users u ON u.id = b.user_id WHERE b.process_id = %s",
+        process_id,
+    )
+    stored = [row[0] for row in rows]
+    assert sorted(stored) == sorted(confirmed), "every confirmed ballot stored exactly once"
+    total = stack.sql("SELECT count(*) FROM budgeting_ballots WHERE process_id = %s", process_id)
+    assert int(total[0][0]) == PB_VOTERS, "none lost, none doubled"
+    for email, voter_key, choices, receipt, channel, is_confirmed in rows:
+        choices = json.loads(choices) if isinstance(choices, str) else choices
+        assert sorted(choices["projects"]) == sorted(confirmed[email]), email
+        assert voter_key.startswith("u") and channel == "ONLINE" and is_confirmed
+        assert receipt == receipts[email], f"{email}: the receipt shown is the one stored"
+
+    # The coordinator closes the vote on one instance and counts it on the other: the tally
+    # is a job, run by a worker; the page that shows its progress works on either instance.
+    staff = Browser()
+    sign_in(staff, COORDINATOR, b, a)
+    _, _, manage = staff.open(a, f"{base}/manage")
+    status, _, _ = staff.open(b, f"{base}/close", {"csrf_token": _csrf(manage)})
+    assert status == 302
+    status, _, _ = browser.open(a, f"{base}/vote")
+    assert status == 409, "voting is closed on every instance"
+    _, _, manage = staff.open(b, f"{base}/manage")
+    status, headers, _ = staff.open(a, f"{base}/tally", {"csrf_token": _csrf(manage)})
+    assert status == 302 and "/jobs/" in headers["Location"]
+    job_id = int(headers["Location"].rstrip("/").rsplit("/", 1)[-1])
+
+    def finished() -> tuple[Any, ...] | None:
+        row = stack.sql("SELECT status, result, error_code FROM jobs WHERE id = %s", job_id)[0]
+        return row if row[0] in ("SUCCEEDED", "FAILED") else None
+
+    status_, result, error = _wait_for(finished, 90, "the tally job")
+    assert status_ == "SUCCEEDED", (error, stack.tail("worker1"), stack.tail("worker2"))
+    result = json.loads(result) if isinstance(result, str) else result
+    assert result["ballots"] == PB_VOTERS
+    for where in (a, b):
+        status, _, page = staff.open(where, f"/jobs/{job_id}")
+        assert status == 200 and "Finished" in page
+        status, _, page = staff.open(where, f"{base}/results")
+        assert status == 200
 
 
 def test_pb_voting_works_across_instances(stack: Stack) -> None:
