@@ -101,7 +101,7 @@ def _status(rng: random.Random, start: date, end: date) -> tuple[str, bool, date
 
 def synthetic_register(size: int, seed: int) -> tuple[list[ActivityRecord], set[tuple[int, int]]]:
     """``size`` activities and the set of planted duplicate id pairs."""
-    rng = random.Random(seed)  # noqa: S311 - benchmark data, not security
+    rng = random.Random(seed)
     activities: list[ActivityRecord] = []
     planted: set[tuple[int, int]] = set()
     for activity_id in range(1, size + 1):

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import os
+import re
+from html import unescape
 from pathlib import Path
 
 import pytest
@@ -88,6 +91,17 @@ def test_inline_script_carries_the_csp_nonce(client) -> None:
     html = response.get_data(as_text=True)
     assert f'<script nonce="{nonce}">' in html
     assert html.count("<script") == html.count(f'nonce="{nonce}"') + html.count("src=")
+
+
+def test_htmx_is_configured_to_add_no_inline_styles_the_csp_would_block(client) -> None:
+    """htmx's indicator <style> and its copying of style attributes across a swap
+    (setAttribute("style")) are inline styles, which style-src 'self' refuses."""
+    html = client.get("/").get_data(as_text=True)
+    found = re.search(r"<meta name=\"htmx-config\" content='([^']*)'>", html)
+    assert found is not None
+    config = json.loads(unescape(found.group(1)))
+    assert config["includeIndicatorStyles"] is False
+    assert "style" not in config["attributesToSettle"]
 
 
 def test_not_found_page_is_govuk_style_and_generic(client) -> None:

@@ -189,6 +189,16 @@ class RegisterFilterForm(FlaskForm):
     submit = SubmitField(_l("Apply filters"), widget=GovSubmitInput())
 
 
+class CouncillorFilterForm(FlaskForm):
+    """A councillor's page: one of their wards, or all of them (a plain GET form)."""
+
+    class Meta:
+        csrf = False
+
+    ward = SelectField(_l("Ward"), widget=GovSelect(), coerce=optional_int, validators=[Optional()])
+    submit = SubmitField(_l("Apply filters"), widget=GovSubmitInput())
+
+
 class ImportForm(FlaskForm):
     file = FileField(
         _l("Register file (CSV or XLSX)"),

@@ -27,6 +27,7 @@ from engage.audit import imports, operations, policy, reports
 from engage.audit.forms import (
     ActivityForm,
     ConfirmDeleteForm,
+    CouncillorFilterForm,
     CoverageForm,
     DuplicateReviewForm,
     DuplicateSettingsForm,
@@ -475,23 +476,58 @@ def import_activities(slug: str) -> str | WerkzeugResponse:
     )
 
 
-@bp.get("/partnerships/<slug>/register/my-wards")
-def councillor(slug: str) -> str:
-    """Councillors: every activity touching their wards, read-only."""
-    partnership = _partnership(slug, policy.can_view_councillor_page)
+def _councillor_view(partnership: Partnership) -> dict[str, Any]:
+    """A councillor's wards, the one they chose (if any) and the activities touching it."""
     geo = operations.geography(partnership)
     ward_ids = councillor_ward_ids(current_user, partnership)
-    activities = operations.activities_touching_wards(
-        ward_ids, policy.related_partnership_ids(partnership)
-    )
     language = current_language()
     wards = sorted((geo.by_id[w] for w in ward_ids if w in geo.by_id), key=lambda w: w.name)
+    form = CouncillorFilterForm(request.args)
+    form.ward.choices = [SelectChoice("", _("All your wards"))] + [
+        SelectChoice(str(w.id), w.display_name(language)) for w in wards
+    ]
+    form.validate()
+    chosen = form.ward.data if not form.ward.errors and form.ward.data in ward_ids else None
+    activities = operations.activities_touching_wards(
+        {chosen} if chosen else ward_ids, policy.related_partnership_ids(partnership)
+    )
+    return {"wards": wards, "filter_form": form, "activities": activities, "chosen": chosen}
+
+
+@bp.get("/partnerships/<slug>/register/my-wards")
+def councillor(slug: str) -> str:
+    """Councillors: every activity touching their wards (or one of them), read-only."""
+    partnership = _partnership(slug, policy.can_view_councillor_page)
+    view = _councillor_view(partnership)
+    language = current_language()
     return render_template(
         "audit/councillor.html",
-        partnership=partnership, activities=activities, wards=wards,
+        partnership=partnership,
         threshold=current_app.config["ENGAGE_DISCLOSURE_THRESHOLD"],
         group_labels={g.code: g.label(language) for g in operations.target_groups(partnership)},
+        export_query=urlencode({"ward": view["chosen"]}) if view["chosen"] else "",
+        **view,
     )
+
+
+@bp.get("/partnerships/<slug>/register/my-wards/export.<fmt>")
+def councillor_export(slug: str, fmt: str) -> Response:
+    """The councillor's list as CSV or XLSX: small counts suppressed, no costs or contacts."""
+    partnership = _partnership(slug, policy.can_view_councillor_page)
+    if fmt not in ("csv", "xlsx"):
+        abort(404)
+    view = _councillor_view(partnership)
+    rules = _detail_rules(partnership)
+    rows = [
+        imports.export_row(a, restricted=rules["restricted"](a), results=rules["results"](a),
+                           small=rules["small"](a))
+        for a in view["activities"]
+    ]
+    stamp = utcnow().date().isoformat()
+    name = f"engagement-in-your-wards-{partnership.slug}-{stamp}"
+    if fmt == "csv":
+        return _download(csv_bytes(imports.EXPORT_COLUMNS, rows), "text/csv", f"{name}.csv")
+    return _download(xlsx_bytes(imports.EXPORT_COLUMNS, rows, title="Register"), XLSX, f"{name}.xlsx")
 
 
 # --------------------------------------------------------------------------------------------

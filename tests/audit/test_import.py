@@ -85,6 +85,19 @@ def test_a_file_with_one_bad_row_imports_nothing_and_names_the_row(app: Flask, w
     assert problems == {(4, "method"), (4, "areas"), (4, "start_date"), (4, "participants")}
 
 
+def test_unknown_themes_target_groups_statuses_and_organisations_are_row_errors(
+    app: Flask, world: RegisterWorld
+) -> None:
+    bad = [GOOD[0], ["Atlantis Water", "Broken", "survey", "Safer streets; Space travel", "Hill",
+                     "martians", "2025-03-01", "2025-03-31", "", "", "finished", ""]]
+    with pytest.raises(ImportFailed) as failure:
+        run_import(world, csv_file(bad))
+    db.session.rollback()
+    assert count() == 0
+    problems = {(e.row, e.column) for e in failure.value.errors}
+    assert problems == {(3, "organisation"), (3, "themes"), (3, "target_groups"), (3, "status")}
+
+
 def test_windows_1252_files_are_read(app: Flask, world: RegisterWorld) -> None:
     row = ["Hart Police", "Café quarter safety – survey", "survey", "Safer streets", "Hill", "",
            "2025-03-01", "2025-03-31", "10", "£1,000", "live", ""]

@@ -479,7 +479,7 @@ def test_bigrams_make_word_order_count() -> None:
 
 
 def _random_register(seed: int, size: int) -> list[ActivityRecord]:
-    rng = random.Random(seed)  # noqa: S311 - seeded test data, not security
+    rng = random.Random(seed)
     activities = []
     for i in range(size):
         start = date(2024, 1, 1) + timedelta(days=rng.randrange(365))

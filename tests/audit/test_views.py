@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import io
 import re
 from datetime import timedelta
@@ -399,6 +400,39 @@ def test_a_councillor_sees_only_activities_touching_their_wards(app: Flask, worl
     assert client.get(f"/partnerships/hart/register/{hill.id}/edit").status_code == 404
 
 
+def test_a_councillor_filters_their_list_to_one_ward_and_downloads_it(app: Flask, world: RegisterWorld) -> None:
+    vale = world.wards[1]
+    membership = world.councillor.memberships[0]
+    membership.wards = [world.wards[0], vale]
+    world.activity(title="Hill survey", participants=3, cost_pence=99_900)
+    world.activity(title="Vale survey", areas=[vale], participants=40)
+    world.activity(title="Moor survey", areas=[world.wards[2]])
+    db.session.commit()
+    client = client_for(app, "councillor@example.org")
+    page = "/partnerships/hart/register/my-wards"
+    html = client.get(page).get_data(as_text=True)
+    assert "Hill survey" in html and "Vale survey" in html and "Moor survey" not in html
+    html = client.get(f"{page}?ward={vale.id}").get_data(as_text=True)
+    assert "Vale survey" in html and "Hill survey" not in html
+    assert f"my-wards/export.csv?ward={vale.id}" in html
+    # A ward that is not theirs is ignored: the list stays theirs.
+    html = client.get(f"{page}?ward={world.wards[2].id}").get_data(as_text=True)
+    assert "Moor survey" not in html and "Hill survey" in html
+
+    everything = client.get(f"{page}/export.csv")
+    assert everything.status_code == 200 and everything.mimetype == "text/csv"
+    assert "attachment" in everything.headers["Content-Disposition"]
+    rows = list(csv.DictReader(io.StringIO(everything.get_data(as_text=True).lstrip("\ufeff"))))
+    assert {r["title"] for r in rows} == {"Hill survey", "Vale survey"}
+    hill = next(r for r in rows if r["title"] == "Hill survey")
+    assert hill["participants"] == "" and hill["cost"] == ""  # small count, restricted cost
+    one = client.get(f"{page}/export.csv?ward={vale.id}").get_data(as_text=True)
+    assert "Vale survey" in one and "Hill survey" not in one
+    assert client.get(f"{page}/export.xlsx").status_code == 200
+    assert client.get(f"{page}/export.pdf").status_code == 404
+    assert client_for(app, "police@example.org").get(f"{page}/export.csv").status_code == 404
+
+
 def test_a_councillor_in_a_district_sees_county_wide_activities_on_their_wards(app: Flask, world: RegisterWorld) -> None:
     world.other.parent = world.partnership  # "elsewhere" becomes a child of "hart"
     from tests.factories import MembershipFactory, UserFactory
@@ -485,3 +519,49 @@ def test_small_counts_of_other_partners_are_suppressed_for_officers(app: Flask, 
     coordinator_table = client_for(app, "coordinator@example.org").get("/partnerships/hart/register").get_data(as_text=True)
     assert ">3<" in section(coordinator_table, "Council focus group", "</tr>")
     assert own.participants == 4
+
+
+def test_method_target_group_status_and_date_filters_each_narrow_the_register(
+    app: Flask, world: RegisterWorld
+) -> None:
+    from datetime import date
+
+    world.activity(title="Spring youth survey", groups=["young_people"], status="closed",
+                   start_date=date(2025, 3, 1), end_date=date(2025, 3, 31))
+    world.activity(title="Autumn meeting", method="public_meeting", status="live",
+                   start_date=date(2025, 10, 1), end_date=date(2025, 10, 2))
+    db.session.commit()
+    client = client_for(app, "coordinator@example.org")
+
+    def titles(query: str) -> set[str]:
+        html = client.get(f"/partnerships/hart/register?{query}").get_data(as_text=True)
+        assert "There is a problem" not in html
+        return {t for t in ("Spring youth survey", "Autumn meeting") if t in html}
+
+    assert titles("") == {"Spring youth survey", "Autumn meeting"}
+    assert titles("method=public_meeting") == {"Autumn meeting"}
+    assert titles("target_group=young_people") == {"Spring youth survey"}
+    assert titles("status=closed") == {"Spring youth survey"}
+    assert titles("date_from=1&date_from=9&date_from=2025") == {"Autumn meeting"}
+    assert titles("date_to=30&date_to=4&date_to=2025") == {"Spring youth survey"}
+    assert titles("date_from=1&date_from=4&date_from=2025&date_to=30&date_to=9&date_to=2025") == set()
+
+
+def test_a_coordinator_edits_any_partners_activity(app: Flask, world: RegisterWorld) -> None:
+    police = world.activity(title="Police survey")
+    db.session.commit()
+    client = client_for(app, "coordinator@example.org")
+    form = {
+        "organisation_id": str(world.police.id), "title": "Police survey (renamed)", "method": "survey",
+        "theme_ids": [str(world.safety.id)], "area_ids": [str(world.wards[1].id)],
+        "start_date": ["1", "3", "2025"], "end_date": ["31", "3", "2025"], "participants": "40",
+        "cost": "", "status": "closed", "outcome_published_on": ["", "", ""],
+        "is_shared_with_partners": "y",
+    }
+    response = client.post(f"/partnerships/hart/register/{police.id}/edit", data=form)
+    assert response.status_code == 302, response.get_data(as_text=True)[:2000]
+    db.session.expire_all()
+    changed = db.session.get(EngagementActivity, police.id)
+    assert (changed.title, changed.organisation_id, changed.updated_by_id) == (
+        "Police survey (renamed)", world.police.id, world.coordinator.id)
+    assert [a.id for a in changed.areas] == [world.wards[1].id]

@@ -1,9 +1,14 @@
-"""A councillor: opens their ward page, prints it, and cannot open another ward.
+"""A councillor: opens their ward page, prints it, and cannot open another ward; filters the
+engagement in their wards to one ward and exports it as CSV.
 
 Run in English and in Welsh, and without JavaScript.
 """
 
 from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
@@ -54,7 +59,38 @@ def councillor_journey(visitor: Visitor, language: str) -> None:
     visitor.follow(visitor.link("Go to the home page"))
     visitor.follow(visitor.link(OTHER_OWN_WARD, within=visitor.main))
     visitor.expect_heading("%(ward)s ward", ward=OTHER_OWN_WARD)
+    filter_and_export_engagement(visitor)
     sign_out(visitor)
+
+
+def filter_and_export_engagement(visitor: Visitor) -> None:
+    """The engagement register as a councillor sees it: their wards only, filtered to one
+    ward (a plain GET form), and downloaded as CSV with the same rows."""
+    visitor.follow(visitor.link("Home", within=visitor.header))
+    visitor.follow(visitor.link("Engagement in your wards", within=visitor.main))
+    visitor.expect_heading("Engagement in your wards")
+    listed = visitor.main.get_by_role("table", name=visitor.t("Activities touching your wards"))
+    rows = listed.locator("tbody tr")
+    everything = rows.count()
+    assert everything > 0
+
+    ward = visitor.field("Ward")
+    visitor.select(ward, OWN_WARD)
+    visitor.submit(visitor.button("Apply filters"))
+    visitor.expect_heading("Engagement in your wards")
+    expect(ward.locator("option:checked")).to_have_text(OWN_WARD)
+    in_ward = rows.count()
+    assert 0 < in_ward <= everything
+
+    download = visitor.download(visitor.link("Download as CSV", within=visitor.main))
+    assert download.suggested_filename.startswith("engagement-in-your-wards-ashby-vale-")
+    assert download.suggested_filename.endswith(".csv")
+    text = Path(download.path()).read_text(encoding="utf-8-sig")
+    exported = list(csv.DictReader(io.StringIO(text)))
+    assert len(exported) == in_ward
+    titles = [cell.strip() for cell in listed.locator("tbody tr td:first-child a").all_inner_texts()]
+    assert sorted(row["title"] for row in exported) == sorted(titles)
+    assert all(row["cost"] == "" and row["contact_email"] == "" for row in exported)
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
