@@ -169,11 +169,8 @@ def test_opening_needs_questions_and_dates_then_adds_to_the_register(
     client.post(f"/consultations/{draft.id}/open")
     db.session.expire_all()
     assert draft.status == ConsultationStatus.OPEN
-    try:
-        from engage.audit.models import EngagementActivity
-        from engage.audit.operations import upsert_activity_from_source  # noqa: F401
-    except ImportError:
-        pytest.skip("the engagement register's operations are not installed")
+    from engage.audit.models import EngagementActivity
+
     entry = db.session.scalar(
         db.select(EngagementActivity).where(
             EngagementActivity.source_type == "consultation",
@@ -306,3 +303,40 @@ def test_a_question_moves_within_its_page(app: Flask, draft: Consultation) -> No
 
 def test_question_rows_are_question_objects(draft: Consultation) -> None:
     assert all(isinstance(q, Question) for q in draft.questions)
+
+
+def test_closing_and_publishing_keep_the_register_entry_in_step(
+    consultation: Consultation, place: Place
+) -> None:
+    from engage.audit.models import EngagementActivity
+    from engage.audit.overlap import Status
+
+    _respond(consultation)
+    _respond(consultation)
+    coordinator = place.coordinator
+    operations.close_consultation(coordinator, consultation, utcnow())
+    db.session.commit()
+
+    def entry() -> EngagementActivity:
+        db.session.expire_all()
+        return db.session.scalar(
+            db.select(EngagementActivity).where(
+                EngagementActivity.source_type == "consultation",
+                EngagementActivity.source_id == consultation.id,
+            )
+        )
+
+    closed = entry()
+    assert closed.status == Status.CLOSED and closed.participants == 2
+    assert closed.organisation_id == consultation.organisation_id
+    assert [t.id for t in closed.themes] == [t.id for t in consultation.themes]
+    assert closed.is_partnership_wide and closed.outcome_published_on is None
+    operations.save_outcome(coordinator, consultation, operations.OutcomeText(
+        we_asked="Which matters most.", you_said="Parks.", we_did="Longer park hours."))
+    operations.publish_outcome(coordinator, consultation, utcnow())
+    db.session.commit()
+    published = entry()
+    assert published.id == closed.id  # the same entry, updated in place
+    assert published.status == Status.RESULTS_PUBLISHED
+    assert published.outcome_statement == "Longer park hours."
+    assert published.outcome_published_on is not None

@@ -181,6 +181,17 @@ def test_exports_are_formula_safe_and_special_category_columns_are_for_coordinat
         f"/consultations/{consultation.id}/export.xlsx"
     )
     assert xlsx.status_code == 200 and xlsx.data[:2] == b"PK"
+    from openpyxl import load_workbook
+
+    rows = [list(r) for r in load_workbook(io.BytesIO(xlsx.data)).active.iter_rows()]
+    header = [c.value for c in rows[0]]
+    assert "Ethnic group" in header
+    cell = rows[1][header.index(text_column)]
+    assert cell.data_type == "s" and str(cell.value).startswith("'=")  # text, not a formula
+    officer_xlsx = load_workbook(io.BytesIO(
+        _staff(app).get(f"/consultations/{consultation.id}/export.xlsx").data)).active
+    officer_header = [c.value for c in next(officer_xlsx.iter_rows())]
+    assert "Ethnic group" not in officer_header and "Disability" not in officer_header
     assert _staff(app).get(f"/consultations/{consultation.id}/export.pdf").status_code == 404
     assert (
         db.session.scalar(
@@ -188,7 +199,7 @@ def test_exports_are_formula_safe_and_special_category_columns_are_for_coordinat
             .select_from(AuditLog)
             .where(AuditLog.action == "consultation.responses_exported")
         )
-        == 3
+        == 4
     )
 
 

@@ -11,12 +11,19 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from engage.consultations import operations
-from engage.consultations.models import Answer, Consultation, FrameCode, answer_codes
+from engage.consultations.models import (
+    Answer,
+    Consultation,
+    FrameCode,
+    answer_codes,
+    answer_themes,
+)
 from engage.consultations.ward_feedback import ward_consultation
 from engage.core.time import utcnow
 from engage.extensions import db
 from tests.conftest import sign_in
 from tests.consultations.conftest import Place, question
+from tests.factories import ThemeFactory
 
 
 def _submit(consultation: Consultation, choice: str, ward_id: int, text: str | None = None) -> None:
@@ -78,6 +85,32 @@ def test_ward_figures_sit_beside_the_area_with_rates_per_thousand(
     assert found.top_codes == (("Evening buses", 6),)  # "Parking" (2) is under the threshold
     (quote,) = found.quotes
     assert quote.code == "Evening buses" and "evening buses" in quote.text
+
+
+def test_top_themes_count_each_answer_once_whether_tagged_directly_or_through_its_code(
+    app: Flask, consultation: Consultation, responses: list[Any], place: Place
+) -> None:
+    ward = responses[0]
+    roads = place.partnership.themes[0]
+    other = ThemeFactory(partnership=place.partnership, name="Other theme")
+    buses = db.session.scalar(db.select(FrameCode).where(FrameCode.label == "Evening buses"))
+    buses.theme_id = roads.id  # the code's six answers count for its theme
+    texts = db.session.scalars(
+        db.select(Answer).where(Answer.text.is_not(None)).order_by(Answer.id)
+    ).all()
+    db.session.execute(
+        answer_themes.insert(),
+        # Four more answers tagged directly (two of them already count through the code).
+        [{"answer_id": a.id, "theme_id": roads.id, "consultation_id": consultation.id}
+         for a in texts[4:10]]
+        # Three answers on another theme: under the threshold of five, so left out.
+        + [{"answer_id": a.id, "theme_id": other.id, "consultation_id": consultation.id}
+           for a in texts[12:15]],
+    )
+    db.session.commit()
+    with app.test_request_context("/"):
+        found = ward_consultation(consultation, ward, 5, "en")
+    assert found.top_themes == ((roads.display_name("en"), 10),)
 
 
 def test_a_small_ward_is_suppressed_and_so_is_anything_that_would_reveal_it(

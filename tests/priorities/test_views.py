@@ -263,3 +263,27 @@ def test_residents_cannot_see_priorities(client, evidence) -> None:
     db.session.commit()
     sign_in(client, "res@example.org")
     assert client.get(f"/partnerships/{evidence.partnership.slug}/priorities").status_code == 404
+
+
+def test_a_ward_page_shows_change_over_time_year_by_year(client, small, add_source) -> None:
+    from datetime import date
+
+    from engage.priorities.pipeline import today
+
+    year = today().year
+    w1 = small.w1.gss_code
+    add_source(
+        "testpanel",
+        [
+            item("testpanel:a", PANEL, 0.2, 400, theme=small.theme, area=w1,
+                 when=date(year - 2, 5, 1)),
+            item("testpanel:b", PANEL, 0.5, 400, theme=small.theme, area=w1,
+                 when=date(year - 1, 5, 1)),
+        ],
+    )
+    sign_in(client, "coordinator@example.org")
+    html = _page(client.get(f"/partnerships/{small.partnership.slug}/priorities/areas/{w1}"))
+    assert "Scores year by year in" in html
+    table = html[html.index("Scores year by year in"):].split("</table>", 1)[0]
+    assert f">{year - 2}<" in table and f">{year - 1}<" in table
+    assert "clear change" in table  # 20% then 50% on 400 people each: the ranges do not overlap
