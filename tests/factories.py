@@ -466,7 +466,8 @@ def budgeting_values_for(partnership: Partnership) -> dict[str, str]:
         process = make_budgeting_process(partnership)
         db.session.add(VoterCode(process_id=process.id, code=f"SWEEP{process.id:07d}", batch=1))
         db.session.flush()
-    return {"process_id": str(process.id), "batch": "1", "ballot_id": "1"}
+    return {"process_id": str(process.id), "batch": "1", "ballot_id": "1",
+            "project_id": str(process.projects[0].id)}
 
 
 # ---- citizens' panels (engage/panels) ----
@@ -519,4 +520,5 @@ def panel_values_for(partnership: Partnership) -> dict[str, str]:
         operations.set_quotas_from_census(panel, 1, actor_id=None)
         operations.select_members(panel, Algorithm.LEGACY, 1, actor_id=None)
     return {"panel_id": str(panel.id), "quota_id": str(panel.quotas[0].id),
-            "selection_id": str(panel.selections[0].id), "member_id": str(panel.members[0].id)}
+            "selection_id": str(panel.selections[0].id), "member_id": str(panel.members[0].id),
+            "volunteer_id": str(panel.volunteers[-1].id)}
