@@ -5,9 +5,10 @@ from __future__ import annotations
 from flask import Flask, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import DBAPIError
 from werkzeug.exceptions import HTTPException
 
-KNOWN_STATUSES = frozenset({400, 403, 404, 405, 413, 429, 500})
+KNOWN_STATUSES = frozenset({400, 403, 404, 405, 413, 429, 500, 503})
 
 
 def _translated(status: int) -> tuple[str, str]:
@@ -36,6 +37,10 @@ def _translated(status: int) -> tuple[str, str]:
             _("Sorry, there is a problem with the service"),
             _("Try again later. Nothing you sent has been half-saved."),
         ),
+        503: (
+            _("Sorry, the service is unavailable"),
+            _("The service is busy. Nothing you sent was saved. Try again in a few minutes."),
+        ),
     }
     return titles.get(status, titles[500])
 
@@ -45,6 +50,30 @@ def render_error(status: int, detail: str | None = None) -> tuple[str, int]:
     return render_template(
         "errors/error.html", status=status, title=title, body=detail or body
     ), status
+
+
+def database_unavailable(error: BaseException) -> str | None:
+    """"full" when the database ran out of space, "busy" when a lock wait timed out, else None.
+
+    Follows the exception chain: SQLite rolls the whole transaction back on SQLITE_FULL, so a
+    write inside a savepoint surfaces as "no such savepoint" raised while handling the real one.
+    """
+    seen: set[int] = set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        original = getattr(current, "orig", current)
+        name = getattr(original, "sqlite_errorname", None)  # sqlite3, Python 3.11+
+        state = getattr(original, "sqlstate", None)  # psycopg 3
+        text = str(original).lower()
+        if name == "SQLITE_FULL" or state == "53100" or "database or disk is full" in text:
+            return "full"
+        if name in {"SQLITE_BUSY", "SQLITE_LOCKED"} or state == "55P03" or (
+            "database is locked" in text
+        ):
+            return "busy"
+        current = current.__cause__ or current.__context__
+    return None
 
 
 def register_errors(app: Flask) -> None:
@@ -64,6 +93,25 @@ def register_errors(app: Flask) -> None:
         if status < 400 or status == 401:
             return error
         return render_error(status if status in KNOWN_STATUSES else 400)
+
+    @app.errorhandler(DBAPIError)
+    def _database(error: DBAPIError) -> tuple[str, int, dict[str, str]] | tuple[str, int]:
+        """Storage full (SQLite SQLITE_FULL, PostgreSQL disk_full) or a write lock not granted
+        in time: the transaction rolled back, so say plainly that nothing was saved (503)."""
+        from engage.extensions import db
+
+        problem = database_unavailable(error)
+        if problem is None:
+            return _unexpected(error)
+        app.logger.error("database %s on %s: %s", problem, request.path, type(error.orig).__name__)
+        db.session.rollback()
+        detail = (
+            _("Your changes could not be saved because the service has run out of storage space. Nothing you sent was saved. Try again later.")
+            if problem == "full"
+            else None
+        )
+        body, status = render_error(503, detail)
+        return body, status, {"Retry-After": "60"}
 
     @app.errorhandler(Exception)
     def _unexpected(error: Exception) -> tuple[str, int]:
