@@ -136,3 +136,26 @@ def test_session_cookie_flags(app: Flask) -> None:
 
 def test_environment_is_not_leaked_between_apps() -> None:
     assert "ENGAGE_INSTANCE_PATH" in os.environ
+
+
+def test_a_nul_character_in_a_query_or_form_is_refused_with_400(client) -> None:
+    """PostgreSQL refuses NUL in text: the app answers 400 before any query, on every database."""
+    assert client.get("/", query_string={"q": "a\x00b"}).status_code == 400
+    assert client.get("/", query_string={"q": "a b"}).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("../../../../tmp/evil.csv", "evil.csv"),
+        ("..\\..\\evil.csv", "evil.csv"),
+        ("evil\x00.csv", "evil.csv"),
+        ("C:\\Windows\\report\r\n.xlsx", "report.xlsx"),
+        ("", "upload"),
+        ("../", "upload"),
+    ],
+)
+def test_uploaded_file_names_keep_only_their_printable_last_part(name: str, expected: str) -> None:
+    from engage.core.security import printable_filename
+
+    assert printable_filename(name) == expected

@@ -59,6 +59,7 @@ from engage.audit.models import (
 from engage.audit.self_assessment import Rating
 from engage.core.errors import EngageError, ImportFailed
 from engage.core.i18n import current_language
+from engage.core.security import printable_filename
 from engage.core.spreadsheets import csv_bytes, xlsx_bytes
 from engage.core.time import utcnow
 from engage.extensions import db
@@ -451,7 +452,7 @@ def import_activities(slug: str) -> str | WerkzeugResponse:
             else policy.officer_organisation_ids(current_user, partnership)
         )
         try:
-            rows = imports.read_upload(upload.filename or "", upload.read())
+            rows = imports.read_upload(printable_filename(upload.filename or ""), upload.read())
             result = imports.import_activities(
                 current_user.id, partnership, rows, allowed_organisation_ids=allowed
             )

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Iterable
 from urllib.parse import urljoin, urlsplit
 
-from flask import Flask, Response, g, request
+from flask import Flask, Response, abort, g, request
 from werkzeug.routing import IntegerConverter
 
 # The largest id a database key holds (PostgreSQL INTEGER): bigger numbers in an address are
@@ -83,7 +84,24 @@ def safe_next(target: str | None, fallback: str) -> str:
     return target if target is not None and is_safe_next(target) else fallback
 
 
+def has_nul_character(values: Iterable[str]) -> bool:
+    return any("\x00" in value for value in values)
+
+
+def printable_filename(name: str, fallback: str = "upload") -> str:
+    """An uploaded file's name as shown and stored: its last path part, printable characters only."""
+    last = name.replace("\\", "/").rsplit("/", 1)[-1]
+    cleaned = "".join(ch for ch in last if ch.isprintable()).strip()[:200]
+    return cleaned or fallback
+
+
 def register_security(app: Flask) -> None:
+    @app.before_request
+    def _refuse_nul_characters() -> None:
+        """No real text holds NUL, and PostgreSQL refuses it in a query: 400, never a 500."""
+        if has_nul_character(request.args.values()) or has_nul_character(request.form.values()):
+            abort(400)
+
     @app.before_request
     def _assign_request_id() -> None:
         incoming = request.headers.get("X-Request-ID", "")

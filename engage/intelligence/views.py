@@ -24,6 +24,7 @@ from wtforms import SelectChoice
 
 from engage.core.errors import EngageError, ImportFailed
 from engage.core.i18n import current_language
+from engage.core.security import printable_filename
 from engage.core.spreadsheets import UnreadableFile, csv_bytes, read_csv_rows, xlsx_bytes
 from engage.extensions import db
 from engage.intelligence import labels, operations, policy
@@ -358,7 +359,7 @@ def upload(slug: str, dataset_id: int) -> str | WerkzeugResponse:
         storage = form.file.data
         try:
             record = operations.start_upload(current_user.id, found, storage.stream,
-                                             storage.filename or "upload")
+                                             printable_filename(storage.filename or ""))
         except EngageError as error:
             db.session.rollback()
             _form_error(form, error, "file")
