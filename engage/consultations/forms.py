@@ -23,7 +23,6 @@ from govuk_frontend_wtf.wtforms_widgets import (
 )
 from wtforms import (
     BooleanField,
-    DateField,
     IntegerField,
     RadioField,
     SelectField,
@@ -34,34 +33,10 @@ from wtforms import (
 )
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
 
-from engage.core.forms import LocalisedDateInput, optional_int
+from engage.core.forms import DayMonthYearField, optional_int
 from engage.core.time import LONDON
 
 TIME_PATTERN = re.compile(r"^([01]?\d|2[0-3])[:.]([0-5]\d)$")
-
-
-class DayField(DateField):
-    """A GOV.UK day/month/year date that never crashes on a hand-made request."""
-
-    widget = LocalisedDateInput()
-
-    def __init__(self, label: Any = None, validators: Any = None, **kwargs: Any) -> None:
-        super().__init__(label, validators, format="%d %m %Y", **kwargs)
-
-    def process_formdata(self, valuelist: list[Any]) -> None:
-        if not valuelist:
-            return
-        values = [str(v).strip() for v in valuelist[:3]]
-        values += [""] * (3 - len(values))
-        self.raw_data = values
-        if not any(values):
-            self.data = None
-            return
-        try:
-            self.data = datetime.strptime(" ".join(values), "%d %m %Y").date()
-        except ValueError as error:
-            self.data = None
-            raise ValueError(str(_l("Enter a real date, for example 27 3 2026"))) from error
 
 
 def _valid_time(_form: Any, field: Any) -> None:
@@ -144,7 +119,7 @@ class ConsultationForm(FlaskForm):
         validators=[Optional()],
         invalid_choice_message=_l("Choose wards from the list"),
     )
-    opens_on = DayField(_l("Opens on"), validators=[Optional()])
+    opens_on = DayMonthYearField(_l("Opens on"), validators=[Optional()])
     opens_time = StringField(
         _l("Opening time"),
         description=_l("24-hour clock, UK time, like 09:00"),
@@ -152,7 +127,7 @@ class ConsultationForm(FlaskForm):
         default="09:00",
         validators=[Optional(), _valid_time],
     )
-    closes_on = DayField(_l("Closes on"), validators=[Optional()])
+    closes_on = DayMonthYearField(_l("Closes on"), validators=[Optional()])
     closes_time = StringField(
         _l("Closing time"),
         description=_l("24-hour clock, UK time, like 23:59"),

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from govuk_frontend_wtf.wtforms_widgets import GovDateInput, GovPasswordInput
+from wtforms import DateField
 
 
 class LocalisedDateInput(GovDateInput):
@@ -40,3 +43,27 @@ class LocalisedPasswordInput(GovPasswordInput):
             passwordHiddenAnnouncementText=_("Your password is hidden"),
         )
         return params
+
+
+class DayMonthYearField(DateField):
+    """A GOV.UK day/month/year date that never crashes on a hand-made request (missing boxes)."""
+
+    widget = LocalisedDateInput()
+
+    def __init__(self, label: Any = None, validators: Any = None, **kwargs: Any) -> None:
+        super().__init__(label, validators, format="%d %m %Y", **kwargs)
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        if not valuelist:
+            return
+        values = [str(v).strip() for v in valuelist[:3]]
+        values += [""] * (3 - len(values))
+        self.raw_data = values
+        if not any(values):
+            self.data = None
+            return
+        try:
+            self.data = datetime.strptime(" ".join(values), "%d %m %Y").date()
+        except ValueError as error:
+            self.data = None
+            raise ValueError(str(_l("Enter a real date, for example 27 3 2026"))) from error

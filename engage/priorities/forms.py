@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
@@ -17,7 +16,6 @@ from govuk_frontend_wtf.wtforms_widgets import (
     GovTextInput,
 )
 from wtforms import (
-    DateField,
     DecimalField,
     IntegerField,
     RadioField,
@@ -28,31 +26,7 @@ from wtforms import (
 )
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
-from engage.core.forms import LocalisedDateInput, optional_int
-
-
-class DayMonthYearField(DateField):
-    """A GOV.UK day/month/year date that tolerates hand-made requests with missing boxes."""
-
-    widget = LocalisedDateInput()
-
-    def __init__(self, label: Any = None, validators: Any = None, **kwargs: Any) -> None:
-        super().__init__(label, validators, format="%d %m %Y", **kwargs)
-
-    def process_formdata(self, valuelist: list[Any]) -> None:
-        if not valuelist:
-            return
-        values = [str(v).strip() for v in valuelist[:3]]
-        values += [""] * (3 - len(values))
-        self.raw_data = values
-        if not any(values):
-            self.data = None
-            return
-        try:
-            self.data = datetime.strptime(" ".join(values), "%d %m %Y").date()
-        except ValueError as error:
-            self.data = None
-            raise ValueError(str(_l("Enter a real date, for example 27 3 2025"))) from error
+from engage.core.forms import DayMonthYearField, optional_int
 
 
 def _weight_field(label: Any) -> DecimalField:

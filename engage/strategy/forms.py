@@ -22,8 +22,7 @@ from wtforms import (
 )
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
-from engage.core.forms import optional_int
-from engage.priorities.forms import DayMonthYearField
+from engage.core.forms import DayMonthYearField, optional_int
 
 
 class NewDraftForm(FlaskForm):
