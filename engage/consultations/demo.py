@@ -1,7 +1,7 @@
-"""Demo consultations for the Hartmoor partnership: five consultations, ~3,000 responses.
+"""Demo consultations for the Hartmoor partnership: six consultations, ~3,100 responses.
 
-One open, one with its outcome published, one for the citizens' panel only (keyed in from
-paper at panel sessions), one fully bilingual, one with lots of free text (coded, with
+One open, one with its outcome published, two for the citizens' panel only (keyed in from
+paper at panel sessions: one open, one closed), one fully bilingual, one with lots of free text (coded, with
 suggested groups). Responses are spread unevenly across the wards, with the usual skew
 (older people and women respond more), and are written with bulk inserts. Idempotent: a
 consultation already present (by title) is left alone.
@@ -382,6 +382,15 @@ def _panel(rng: random.Random, person: dict[str, Any]) -> dict[int, Any]:
     }
 
 
+def _panel_transport(rng: random.Random, person: dict[str, Any]) -> dict[int, Any]:
+    old = _older(person)
+    return {
+        0: _pick(rng, {"o1": 0.45 - 0.1 * old, "o2": 0.2 + 0.2 * old, "o3": 0.2, "o4": 0.1}),
+        1: _pick(rng, {"5": 0.05, "4": 0.15, "3": 0.2, "2": 0.35, "1": 0.25}),
+        2: "yes" if rng.random() < 0.45 + 0.25 * old else "no",
+    }
+
+
 def _libraries(rng: random.Random, person: dict[str, Any]) -> dict[int, Any]:
     old = _older(person)
     answers: dict[int, Any] = {
@@ -584,6 +593,35 @@ def _specs() -> list[Spec]:
                 },
             ],
             answer=_panel,
+        ),
+        Spec(
+            title="Citizens' panel: getting around Hartmoor",
+            summary=(
+                "Questions for members of the Hartmoor citizens' panel about buses, the car and "
+                "getting to services. Answers were collected at the spring panel sessions."
+            ),
+            organisation="Hartmoor County Council",
+            themes=("transport", "older-people"),
+            status=ConsultationStatus.CLOSED,
+            opens_days=-75,
+            closes_days=-45,
+            responses=120,
+            audience=Audience.PANEL,
+            allows_anonymous=False,
+            channel=Channel.PAPER,
+            questions=[
+                {
+                    "kind": "single_choice",
+                    "text": "How do you usually get to the shops and services you need?",
+                    "settings": {"options": _options("Car", "Bus", "Walk or cycle", "Lift")},
+                },
+                {"kind": "agree_scale", "text": "Buses run often enough where I live."},
+                {
+                    "kind": "yes_no",
+                    "text": "Would you use a bus you book by phone or app (demand-responsive)?",
+                },
+            ],
+            answer=_panel_transport,
         ),
         Spec(
             title="Libraries and community hubs",
@@ -927,7 +965,7 @@ def _code(
 
 
 def load_consultations() -> dict[str, int]:
-    """The five demo consultations and their responses. Idempotent; a few seconds."""
+    """The six demo consultations and their responses. Idempotent; a few seconds."""
     partnership = db.session.scalar(select(Partnership).where(Partnership.slug == "hartmoor"))
     if partnership is None:
         return {"consultations": 0}
