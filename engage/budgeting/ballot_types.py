@@ -7,6 +7,7 @@ EngageError with a message the voter can act on. Nothing is stored when validati
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
@@ -33,7 +34,7 @@ class Summary:
         return None if self.limit is None else self.limit - self.used
 
 
-class BallotType:
+class BallotType(ABC):
     kind: ClassVar[BallotKind]
     vote_type: ClassVar[VoteType]
 
@@ -52,9 +53,10 @@ class BallotType:
             seen.append(code)
         return seen
 
+    @abstractmethod
     def validate(self, codes: Sequence[str], points: Mapping[str, int] | None = None
                  ) -> dict[str, Any]:
-        raise NotImplementedError
+        """The stored form of a valid submission; raise EngageError naming what is wrong."""
 
     def summarise(self, codes: Sequence[str], points: Mapping[str, int] | None = None
                   ) -> Summary:

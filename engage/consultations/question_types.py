@@ -13,6 +13,7 @@ suppression wherever a total would let a reader work a hidden count out.
 from __future__ import annotations
 
 import math
+from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
@@ -103,7 +104,7 @@ def _choice_values(form: Any, name: str) -> list[str]:
     return [v for v in form.getlist(name) if v]
 
 
-class QuestionType:
+class QuestionType(ABC):
     """The base: subclasses set ``code`` and ``label`` and implement the four jobs."""
 
     code: ClassVar[str]
@@ -126,26 +127,28 @@ class QuestionType:
     def is_blank(self, value: Any) -> bool:
         return value in (None, "", [], {})
 
+    @abstractmethod
     def validate(self, question: Any, value: Any) -> Any:
         """The clean answer, or None when blank; raise AnswerInvalid when it breaks a rule."""
-        raise NotImplementedError
 
+    @abstractmethod
     def store(self, question: Any, value: Any) -> list[StoredItem]:
-        raise NotImplementedError
+        """The rows a clean answer is stored as."""
 
+    @abstractmethod
     def load(self, question: Any, items: Sequence[StoredItem]) -> Any:
         """The answer again from its stored rows (to edit a submitted response)."""
-        raise NotImplementedError
 
     def describe(self, question: Any, value: Any, locale: str) -> str:
         """The answer as text, for check-your-answers pages and exports."""
         return "" if value is None else str(value)
 
     # -- results --------------------------------------------------------------------------
+    @abstractmethod
     def summarise(
         self, question: Any, tally: QuestionTally, threshold: int, locale: str
     ) -> Summary:
-        raise NotImplementedError
+        """The question's results from its tally, small counts suppressed."""
 
     # -- helpers shared by types with options ------------------------------------------------
     @staticmethod
