@@ -139,7 +139,7 @@ browsers:
 
 bench: install
 	@set -e; found=0; for f in bench/*.py; do \
-		[ -f "$$f" ] || continue; found=1; \
+		case "$$f" in bench/_*) continue;; esac; [ -f "$$f" ] || continue; found=1; \
 		echo "==> $(BIN)/python $$f"; $(BIN)/python "$$f"; \
 	done; \
 	if [ $$found = 0 ]; then echo "no bench/*.py to run"; fi

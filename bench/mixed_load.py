@@ -38,7 +38,6 @@ import random
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -53,6 +52,8 @@ from typing import Any
 from urllib.error import HTTPError, URLError
 from urllib.parse import urlencode
 from urllib.request import HTTPCookieProcessor, HTTPRedirectHandler, Request, build_opener
+
+from _serving import free_port, fresh_database, percentile, run_checked  # bench/_serving.py
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
@@ -251,43 +252,6 @@ def vote(base: str, info: dict[str, Any], stats: Stats, rng: random.Random, stop
                 stats.turns["vote"] += 1
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def _percentile(values: list[float], share: float) -> float:
-    if not values:
-        return 0.0
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
-
-
-def _database(instance: Path) -> tuple[str, str]:
-    url = os.environ.get("DATABASE_URL", "")
-    if url.startswith(("postgresql", "postgres:")):
-        import psycopg
-        from sqlalchemy.engine import make_url
-
-        admin = make_url(url)
-        libpq = admin.set(drivername="postgresql").render_as_string(hide_password=False)
-        with psycopg.connect(libpq, autocommit=True) as connection:
-            connection.execute(f"DROP DATABASE IF EXISTS {PG_DATABASE} WITH (FORCE)")
-            connection.execute(f"CREATE DATABASE {PG_DATABASE}")
-        return admin.set(database=PG_DATABASE).render_as_string(hide_password=False), \
-            "PostgreSQL"
-    return f"sqlite:///{instance / 'engage.sqlite3'}", "SQLite (WAL)"
-
-
-def _run(env: dict[str, str], *args: str, timeout: int = 600) -> str:
-    result = subprocess.run(list(args), cwd=ROOT, env=env, capture_output=True, text=True,
-                            timeout=timeout, check=False)
-    if result.returncode != 0:
-        sys.exit(f"{' '.join(args[:4])} failed:\n{result.stdout[-2000:]}\n{result.stderr[-4000:]}")
-    return result.stdout
-
-
 def _stored(database_url: str, info: dict[str, Any]) -> dict[str, Any]:
     from sqlalchemy import create_engine, text
 
@@ -329,10 +293,10 @@ def main() -> int:
     pool = max(200, int(responders * seconds * 2))
 
     instance = Path(tempfile.mkdtemp(prefix="engage-mixedload-"))
-    database_url, label = _database(instance)
+    database_url, label = fresh_database(instance, PG_DATABASE)
     env = {k: v for k, v in os.environ.items()
            if not k.startswith(("ENGAGE_", "FLASK_", "GUNICORN_", "WEB_CONCURRENCY", "REDIS_URL"))}
-    port = _free_port()
+    port = free_port()
     env.update(
         DATABASE_URL=database_url, SECRET_KEY=uuid.uuid4().hex * 2,
         ENGAGE_INSTANCE_PATH=str(instance), ENGAGE_ENV="production",
@@ -349,9 +313,9 @@ def main() -> int:
           f"{args.users} people ({browsers} browsing, {responders} responding, {voters} voting) "
           f"for {seconds:g} s")
     started = time.perf_counter()
-    _run(env, str(BIN / "flask"), "--app", "engage", "db", "upgrade", "heads")
-    info = json.loads(_run(env, sys.executable, "-c", SETUP, str(voters), str(pool),
-                           PASSWORD).strip().splitlines()[-1])
+    run_checked(env, str(BIN / "flask"), "--app", "engage", "db", "upgrade", "heads", timeout=600)
+    info = json.loads(run_checked(env, sys.executable, "-c", SETUP, str(voters), str(pool),
+                           PASSWORD, timeout=600).strip().splitlines()[-1])
     print(f"setup: {time.perf_counter() - started:.1f} s (migrate, {voters} voters, "
           f"{pool} residents who may respond)")
 
@@ -422,13 +386,13 @@ def main() -> int:
     print(f"load: {elapsed:.1f} s, {len(every)} requests ({len(every) / elapsed:.1f} requests/s); "
           f"turns: browse {stats.turns['browse']}, respond {stats.turns['respond']}, "
           f"vote {stats.turns['vote']}")
-    print(f"latency, all requests: p50 {_percentile(every, .5) * 1000:.0f} ms, "
-          f"p95 {_percentile(every, .95) * 1000:.0f} ms, p99 {_percentile(every, .99) * 1000:.0f} ms")
+    print(f"latency, all requests: p50 {percentile(every, .5) * 1000:.0f} ms, "
+          f"p95 {percentile(every, .95) * 1000:.0f} ms, p99 {percentile(every, .99) * 1000:.0f} ms")
     for kind in sorted(stats.latencies):
         values = stats.latencies[kind]
-        print(f"  {kind:19s} n={len(values):6d}  p50 {_percentile(values, .5) * 1000:6.0f} ms  "
-              f"p95 {_percentile(values, .95) * 1000:6.0f} ms  "
-              f"p99 {_percentile(values, .99) * 1000:6.0f} ms")
+        print(f"  {kind:19s} n={len(values):6d}  p50 {percentile(values, .5) * 1000:6.0f} ms  "
+              f"p95 {percentile(values, .95) * 1000:6.0f} ms  "
+              f"p99 {percentile(values, .99) * 1000:6.0f} ms")
     print(f"errors: {len(stats.errors)}" + (f" (first: {stats.errors[0]})" if stats.errors else ""))
     print(f"responses: confirmed {len(stats.responses)}, stored {len(submitted)} "
           f"(missing {len(response_missing)}, stored without confirmation "

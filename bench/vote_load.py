@@ -28,7 +28,6 @@ import random
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -43,6 +42,8 @@ from typing import Any
 from urllib.error import HTTPError, URLError
 from urllib.parse import urlencode
 from urllib.request import HTTPCookieProcessor, HTTPRedirectHandler, Request, build_opener
+
+from _serving import free_port, fresh_database, percentile, run_checked  # bench/_serving.py
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
@@ -194,44 +195,6 @@ def _csrf(html: str) -> str:
     return found.group(1) if found else ""
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def _percentile(values: list[float], share: float) -> float:
-    if not values:
-        return 0.0
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
-
-
-def _database(instance: Path) -> tuple[str, str]:
-    """The URL the server uses, and a label."""
-    url = os.environ.get("DATABASE_URL", "")
-    if url.startswith(("postgresql", "postgres:")):
-        import psycopg
-        from sqlalchemy.engine import make_url
-
-        admin = make_url(url)
-        libpq = admin.set(drivername="postgresql").render_as_string(hide_password=False)
-        with psycopg.connect(libpq, autocommit=True) as connection:
-            connection.execute(f"DROP DATABASE IF EXISTS {PG_DATABASE} WITH (FORCE)")
-            connection.execute(f"CREATE DATABASE {PG_DATABASE}")
-        return admin.set(database=PG_DATABASE).render_as_string(hide_password=False), \
-            "PostgreSQL"
-    return f"sqlite:///{instance / 'engage.sqlite3'}", "SQLite (WAL)"
-
-
-def _run(env: dict[str, str], *args: str, timeout: int = 300) -> str:
-    result = subprocess.run(list(args), cwd=ROOT, env=env, capture_output=True, text=True,
-                            timeout=timeout, check=False)
-    if result.returncode != 0:
-        sys.exit(f"{' '.join(args[:4])} failed:\n{result.stdout[-2000:]}\n{result.stderr[-4000:]}")
-    return result.stdout
-
-
 def _count(database_url: str, process_id: int) -> dict[str, Any]:
     from sqlalchemy import create_engine, text
 
@@ -266,10 +229,10 @@ def main() -> int:
     args = parser.parse_args()
 
     instance = Path(tempfile.mkdtemp(prefix="engage-voteload-"))
-    database_url, label = _database(instance)
+    database_url, label = fresh_database(instance, PG_DATABASE)
     env = {k: v for k, v in os.environ.items()
            if not k.startswith(("ENGAGE_", "FLASK_", "GUNICORN_", "WEB_CONCURRENCY", "REDIS_URL"))}
-    port = _free_port()
+    port = free_port()
     env.update(
         DATABASE_URL=database_url, SECRET_KEY=uuid.uuid4().hex * 2,
         ENGAGE_INSTANCE_PATH=str(instance), ENGAGE_ENV="production",
@@ -287,11 +250,11 @@ def main() -> int:
     print(f"database: {label}; gunicorn {args.workers} workers x {args.threads} threads; "
           f"{args.voters} voters for {args.duration:g} s; resubmit share {args.resubmit:g}")
     started = time.perf_counter()
-    _run(env, flask, "--app", "engage", "db", "upgrade", "heads")
+    run_checked(env, flask, "--app", "engage", "db", "upgrade", "heads", timeout=300)
     if not args.no_demo:
-        _run(env, flask, "--app", "engage", "demo", "load", timeout=600)
-    process_id = int(_run(env, sys.executable, "-c", SETUP, str(args.voters), PASSWORD,
-                          OPEN_TITLE).split()[-1])
+        run_checked(env, flask, "--app", "engage", "demo", "load", timeout=600)
+    process_id = int(run_checked(env, sys.executable, "-c", SETUP, str(args.voters), PASSWORD,
+                          OPEN_TITLE, timeout=300).split()[-1])
     print(f"setup: {time.perf_counter() - started:.1f} s (migrate"
           f"{'' if args.no_demo else ', demo'}, {args.voters} voters)")
 
@@ -361,15 +324,15 @@ def main() -> int:
           f"({len(every) / elapsed:.1f} requests/s)")
     print(f"ballots confirmed: {stats.confirmations} ({stats.confirmations / elapsed:.1f}/s); "
           f"refused: {stats.refused}")
-    print(f"latency, all requests: p50 {_percentile(every, .5) * 1000:.0f} ms, "
-          f"p95 {_percentile(every, .95) * 1000:.0f} ms, p99 {_percentile(every, .99) * 1000:.0f} ms")
-    print(f"latency, confirm:      p50 {_percentile(confirms, .5) * 1000:.0f} ms, "
-          f"p95 {_percentile(confirms, .95) * 1000:.0f} ms, "
-          f"p99 {_percentile(confirms, .99) * 1000:.0f} ms")
+    print(f"latency, all requests: p50 {percentile(every, .5) * 1000:.0f} ms, "
+          f"p95 {percentile(every, .95) * 1000:.0f} ms, p99 {percentile(every, .99) * 1000:.0f} ms")
+    print(f"latency, confirm:      p50 {percentile(confirms, .5) * 1000:.0f} ms, "
+          f"p95 {percentile(confirms, .95) * 1000:.0f} ms, "
+          f"p99 {percentile(confirms, .99) * 1000:.0f} ms")
     for kind in sorted(stats.latencies):
         values = stats.latencies[kind]
-        print(f"  {kind:13s} n={len(values):6d} p50 {_percentile(values, .5) * 1000:6.0f} ms  "
-              f"p95 {_percentile(values, .95) * 1000:6.0f} ms")
+        print(f"  {kind:13s} n={len(values):6d} p50 {percentile(values, .5) * 1000:6.0f} ms  "
+              f"p95 {percentile(values, .95) * 1000:6.0f} ms")
     print(f"server errors: {server_errors}" + (f" (first: {stats.errors[0]})"
                                                if stats.errors else ""))
     print(f"voters told 'vote recorded': {len(confirmed_voters)}; ballots stored: "
