@@ -88,6 +88,15 @@ which its comparisons provably keep their result; the next run starts at the fir
 where some round may change, and recomputes from that round only (earlier rounds are replayed
 from a saved state, without evaluations). The outcome of every increment is therefore exactly
 the outcome pabutools computes, with far fewer and much shorter runs.
+
+Most of a recomputed round's work is showing again that the candidates left are unaffordable.
+Two facts spare most of it. A candidate dropped in the first recomputed round keeps its own
+certificate (its supporters' money is the same affine function as before). And if MES buys the
+same projects in the same order up to a round at two increments, every budget at that round is
+at least as large at the later one and all voters together hold exactly ``voters x increment``
+more per increment, so a candidate's supporters gain at most that much (less the growth of the
+other voters who still have money): the money counted in the previous run bounds it now, and an
+exact count is needed only when that bound would shorten the run (:func:`_money_bound`).
 """
 
 from __future__ import annotations
@@ -545,6 +554,7 @@ class _MesContext:
     group_weights: list[int]  # voters per group
     group_projects: list[tuple[int, ...]]  # candidates each group supports
     n: int  # all voters (including those supporting no candidate)
+    voters: int  # voters supporting some candidate
     budget: int
     increment: int  # Add1 step per voter, in units (one currency unit)
 
@@ -584,7 +594,8 @@ class _State:
     heavy: list[list[int]]  # per candidate: live groups of several (lists are never mutated)
     W: list[int]  # per candidate: voters in light and heavy
     dead: bytearray  # per group: in class _DEAD
-    stale: list[int]  # per candidate: dead groups still in its lists (pruned when many)
+    live: int  # voters not in class _DEAD
+    stale: dict[int, int]  # candidate -> dead groups still in its lists (pruned when many)
     remaining: list[int]  # candidates still in play
     low_a: list[int]  # lower bound on rho per candidate: (low_a + t * low_s) / low_d
     low_s: list[int]
@@ -593,9 +604,16 @@ class _State:
     def copy(self) -> _State:
         return _State(self.base, self.dens[:], self.mult[:], self.cls[:], self.CV[:], self.CS[:],
                       self.CE[:], self.light[:], self.heavy[:], self.W[:],
-                      bytearray(self.dead), self.stale[:], self.remaining[:],
+                      bytearray(self.dead), self.live, self.stale.copy(), self.remaining[:],
                       self.low_a[:], self.low_s[:], self.low_d[:])
 
+
+
+_Anchor: TypeAlias = tuple[int, int | None, int, int, int]
+"""Money of a candidate's supporters at the start of a round: ``(a, s, D, k, live)``. With a
+slope ``s`` it is ``(a + s*t) / D`` at increment ``k + t`` while the run that computed it stays
+certified; with ``s = None`` it is a point, ``a / D`` at increment ``k`` only. ``live``: voters
+who had not run out of money by then."""
 
 
 @dataclass(slots=True)
@@ -606,6 +624,8 @@ class _Round:
     bound: int | None  # None: unbounded
     selected: int  # candidate bought, -1 for the final round (nothing affordable)
     removed: list[int]  # candidates found unaffordable in this round
+    drops: dict[int, int | None]  # removed candidate -> last increment it stays unaffordable
+    anchors: dict[int, _Anchor]  # removed candidate -> its supporters' money (see _Anchor)
     poor: list[int]  # budget classes that paid everything
     num: int  # equal share (num + t*nums) / (wr*D); after rescaling by f, exact over g0
     nums: int
@@ -657,9 +677,46 @@ def _min_bound(a: int | None, b: int | None) -> int | None:
     return a if a < b else b
 
 
+def _point(anchor: _Anchor, k: int) -> _Anchor:
+    """The anchor as a point; one with a slope is taken at increment k (where it holds)."""
+    a, s, d, base, live = anchor
+    return anchor if s is None else (a + s * (k - base), None, d, k, live)
+
+
+def _money_bound(ctx: _MesContext, j: int, point: _Anchor, k: int) -> int | None:
+    """How many further increments (0 = only k) candidate j stays unaffordable, by a bound.
+
+    Run MES at two increments k1 < k2 and suppose it buys the same projects in the same order
+    up to some round. Every budget at the start of that round is then at least as large at k2
+    as at k1 (more money means smaller equal shares, by induction over the rounds); a voter
+    who has not run out of money at k1 has at least ``(k2 - k1) * increment`` more (the
+    equal shares paid were no larger); and all voters together hold exactly
+    ``(k2 - k1) * voters * increment`` more (the same projects were paid for in full). So the
+    supporters of j, at most ``weights[j]`` voters, gain at most ``voters - live + weights[j]``
+    increments' worth, where ``live`` voters had money left at k1: a candidate whose
+    supporters had ``a / D`` at increment ``kx`` stays unaffordable while
+    ``a / D + (k + t - kx) * rise < cost``. None: not even at k.
+    """
+    a, _, d, kx, live = point
+    step = min(ctx.voters, ctx.voters - live + ctx.weights[j]) * ctx.increment * d
+    cost = ctx.costs[j]
+    gap = cost * d - a - (k - kx) * step
+    return (gap - 1) // step if gap > 0 else None
+
+
+def _covers(last: int | None, k: int) -> bool:
+    """An unaffordability certificate valid up to increment ``last`` (None: for ever) holds at k."""
+    return last is None or k <= last
+
+
+def _until(last: int | None, k: int) -> int | None:
+    return None if last is None else last - k
+
+
 _Entry: TypeAlias = tuple[int, int, int]  # (key of a rho lower bound, tie rank, candidate)
 _REFRESH = 3  # skipped rivals re-evaluated per round to lengthen a certificate
-_SNAP_EVERY = 4  # Add1 saves the state at the start of every 4th round
+_SNAP_EVERY = 4  # Add1 saves the state at the start of every 4th round...
+_SNAP_ALL_GROUPS = 1000  # ...or of every round when there are at most this many voter groups
 _SHIFT = 96
 
 
@@ -687,7 +744,8 @@ def _initial_state(ctx: _MesContext, k: int, track: bool) -> _State:
         heavy=list(ctx.heavy),
         W=list(ctx.weights),
         dead=bytearray(groups),
-        stale=[0] * m,
+        live=ctx.voters,
+        stale={},
         remaining=list(range(m)),
         low_a=[1] * m,  # rho >= cost / (cost * supporters)
         low_s=[0] * m,
@@ -740,10 +798,8 @@ def _pay(ctx: _MesContext, st: _State, s: int, poor: list[int], q: int, qs: int,
     if poor:
         died = list(compress(sp, map(poor_set.__contains__, old)))
         deque(map(dead.__setitem__, died, repeat(1)), maxlen=0)
-        stale = st.stale
-        for p, count in Counter(chain.from_iterable(
-                map(ctx.group_projects.__getitem__, died))).items():
-            stale[p] += count
+        st.live -= sum(map(ctx.group_weights.__getitem__, died))
+        _count(st.stale, chain.from_iterable(map(ctx.group_projects.__getitem__, died)))
 
 
 def _rounds(
@@ -757,12 +813,20 @@ def _rounds(
     snaps: dict[int, _State] | None = None,
     snap_every: int = 1,
     bound_so_far: int | None = None,
+    carried: dict[int, int | None] | None = None,
+    previous: list[_Round] | None = None,
 ) -> tuple[list[int], list[_Bought]]:
     """Run MES rounds from state ``st`` (mutated) until nothing is affordable.
 
     With ``track`` every round's certificate bound is appended to ``log`` (with what a replay
     needs) and the state at the start of every ``snap_every``-th round is saved in ``snaps``.
     ``bound_so_far`` is the bound of rounds already fixed; work that cannot lower it is skipped.
+    ``carried``: unaffordability certificates (candidate -> last increment) of the first round,
+    from an earlier run that started this round from the same affine state; the candidates
+    they still cover are dropped without being evaluated. ``previous``: the rounds from
+    ``first_round`` on of the run before this one (at increment ``k - 1`` at the latest); while
+    this run buys the same projects in the same order, their money anchors bound the money of
+    the candidates they dropped (see :func:`_money_bound`).
     """
     costs, ranks, gw = ctx.costs, ctx.ranks, ctx.group_weights
     light, heavy, W, dead, stale = st.light, st.heavy, st.W, st.dead, st.stale
@@ -775,20 +839,33 @@ def _rounds(
     glob = bound_so_far
     rnd = first_round
     removed: list[int] = []
+    drops: dict[int, int | None] = {}
+    anchors: dict[int, _Anchor] = {}
+    earlier: dict[int, _Anchor] = {}  # anchors of this round in the previous run
     rb: int | None = None
 
     def evaluate(j: int) -> _Eval | None:
         """Equal share of candidate j now; None (and j is dropped) if unaffordable."""
         nonlocal rb
-        if stale[j] and 8 * stale[j] >= len(light[j]) + len(heavy[j]):
+        if 8 * stale.get(j, 0) >= len(light[j]) + len(heavy[j]) > 0:
             # Dead groups are harmless (class _DEAD has budget 0), just wasted work.
             light[j] = list(filterfalse(dead.__getitem__, light[j]))
             heavy[j] = list(filterfalse(dead.__getitem__, heavy[j]))
             W[j] = len(light[j]) + sum(map(gw.__getitem__, heavy[j]))
             stale[j] = 0
+        c = costs[j]
+        if j in earlier:
+            point = _point(earlier[j], k - 1)
+            t_j = _money_bound(ctx, j, point, k)
+            limit = _min_bound(glob, rb)
+            if t_j is not None and (not track or rb == 0 or (limit is not None and t_j >= limit)):
+                removed.append(j)  # as good as an exact count: no need for one
+                anchors[j] = point
+                if track and rb != 0:
+                    rb = _min_bound(rb, t_j)  # not carried (see ``carried``): checked again
+                return None
         CV, CE, mult = st.CV, st.CE, st.mult
         D = dens[-1]
-        c = costs[j]
         num = c * D  # cost minus what exhausted supporters pay, times D
         wr = W[j]  # voters paying the equal share
         hist = _histogram(st.cls, light[j], heavy[j], gw, wr)
@@ -799,7 +876,12 @@ def _rounds(
             if track and rb != 0:
                 CS = st.CS
                 slope = sum([hist[cl] * CS[cl] * mult[CE[cl]] for cl in hist])
-                rb = _cap(rb, num - money, -slope, True)
+                t_j = _cap(None, num - money, -slope, True)
+                drops[j] = None if t_j is None else k + t_j
+                rb = _min_bound(rb, t_j)
+                anchors[j] = (money, slope, D, k, st.live)
+            elif track:
+                anchors[j] = (money, None, D, k, st.live)
             return None
         poor: list[int] = []
         nums = 0
@@ -843,9 +925,27 @@ def _rounds(
             saved.base = k
             snaps[rnd] = saved
         removed = []
+        drops = {}
+        anchors = {}
         rb = None
         if track and glob == 0:
             rb = 0  # an earlier round already fails at the next increment: skip certificates
+        earlier = {}
+        if previous is not None and rnd - first_round < len(previous):
+            earlier = previous[rnd - first_round].anchors
+        if carried:
+            keep = [e for e in heap if e[2] not in carried or not _covers(carried[e[2]], k)]
+            if len(keep) < len(heap):
+                for _, _, p in heap:
+                    if p in carried and _covers(carried[p], k):
+                        removed.append(p)
+                        drops[p] = carried[p]
+                        if p in earlier:
+                            anchors[p] = _point(earlier[p], k - 1)
+                        rb = _min_bound(rb, _until(carried[p], k))
+                heap = keep
+                heapq.heapify(heap)
+            carried = None
         best: _Eval | None = None
         evaluated: list[_Eval] = []
         while heap:
@@ -859,10 +959,14 @@ def _rounds(
                 best = ev
         if best is None:
             if log is not None:
-                log.append(_Round(k, rb, -1, removed, [], 0, 0, 1, 1, 1, []))
+                log.append(_Round(k, rb, -1, removed, drops, anchors, [], 0, 0, 1, 1, 1, []))
             break
         D = dens[-1]
         s = best.project
+        if previous is not None:
+            at = rnd - first_round
+            if at >= len(previous) or previous[at].selected != s:
+                previous = None  # a different purchase: the anchors no longer apply
         num_s, nums_s, wr_s, poor_s, den_s = best.num, best.nums, best.wr, best.poor, best.den
         lows: list[tuple[int, int, int, int]] = []
         refreshed_ids: set[int] = set()
@@ -926,7 +1030,7 @@ def _rounds(
         f = wr_s // g0
         _pay(ctx, st, s, poor_s, num_s // g0, nums_s // g0, f, track)
         if log is not None:
-            log.append(_Round(k, rb, s, removed, poor_s, num_s, nums_s, wr_s, g0, f, lows))
+            log.append(_Round(k, rb, s, removed, drops, anchors, poor_s, num_s, nums_s, wr_s, g0, f, lows))
         glob = _min_bound(glob, rb)
         selected.append(s)
         rnd += 1
@@ -1009,8 +1113,10 @@ class _Add1:
         self.log: list[_Round] = []
         self.snaps: dict[int, _State] = {}
         # Saved states hold one class id per group plus the class tables; replaying a few
-        # logged rounds is cheaper than saving every round.
-        self.snap_every = _SNAP_EVERY
+        # logged rounds is cheaper than saving every round, except for small states, where
+        # a replayed round's fixed cost exceeds a copy's (measured on the shared instances).
+        small = len(ctx.group_weights) <= _SNAP_ALL_GROUPS
+        self.snap_every = 1 if small else _SNAP_EVERY
         self.runs = 0
 
     def run(self, k: int) -> tuple[list[int], int | None]:
@@ -1027,6 +1133,8 @@ class _Add1:
             raise AssertionError("Add1 re-ran an increment its certificate covers")
         for r in [r for r in self.snaps if r > r0]:
             del self.snaps[r]
+        carried: dict[int, int | None] | None = None
+        previous: list[_Round] | None = None
         if not log:
             st = _initial_state(self.ctx, k, True)
             start = 0
@@ -1035,6 +1143,8 @@ class _Add1:
             st = _rebase(self.snaps[start], k)
             for r in range(start, r0):
                 _replay(self.ctx, st, log[r])
+            carried = log[r0].drops
+            previous = log[r0:]
             del log[r0:]
             start = r0
         fixed: int | None = None
@@ -1042,7 +1152,8 @@ class _Add1:
             if rec.bound is not None:
                 fixed = _min_bound(fixed, rec.base + rec.bound - k)
         _rounds(self.ctx, st, start, track=True, explain=False, log=log, snaps=self.snaps,
-                snap_every=self.snap_every, bound_so_far=fixed)
+                snap_every=self.snap_every, bound_so_far=fixed,
+                carried=carried, previous=previous)
         steps: int | None = None
         for rec in log:
             if rec.bound is not None:
@@ -1133,6 +1244,7 @@ def _mes_context(
         group_weights=group_weights,
         group_projects=group_projects,
         n=prep.n,
+        voters=sum(group_weights),
         budget=instance.budget,
         increment=instance.unit_scale,
     )

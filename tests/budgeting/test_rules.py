@@ -428,6 +428,36 @@ def test_certified_add1_equals_naive_add1(seed: int) -> None:
     assert (result.selected, result.budget_increments) == naive_add1(inst, votes)
 
 
+def add1_heavy_election(rng: random.Random) -> tuple[Instance, Profile]:
+    """Larger elections that need tens to hundreds of Add1 increments, with popular and
+    unpopular projects: they exercise the certificates carried from run to run and the
+    money bounds between runs (see rules._money_bound)."""
+    m = rng.randint(8, 18)
+    costs = {f"p{i}": rng.randint(100, 2000) for i in range(m)}
+    budget = rng.randint(sum(costs.values()) // 5, sum(costs.values()) // 2)
+    popularity = [rng.random() ** 2 for _ in costs]
+    ballots = []
+    for _ in range(rng.randint(30, 200)):
+        chosen: set[str] = set()
+        size = rng.randint(1, 6)
+        while len(chosen) < size:
+            chosen.add(rng.choices(sorted(costs), popularity)[0])
+        ballots.append(Ballot(tuple(sorted(chosen))))
+    return instance(budget, costs), Profile(VoteType.APPROVAL, tuple(ballots))
+
+
+def test_certified_add1_equals_naive_add1_on_long_runs() -> None:
+    # One test over many seeds (a parametrised test per seed would cost more to collect
+    # than to run); a seed that differs is named in the message.
+    differ = []
+    for seed in range(150):
+        inst, votes = add1_heavy_election(random.Random(3000 + seed))
+        result = tally(inst, votes, Rule.MES_COST_COMPLETED)
+        if (result.selected, result.budget_increments) != naive_add1(inst, votes):
+            differ.append(seed)
+    assert differ == []
+
+
 def test_add1_stops_exactly_when_a_project_becomes_affordable() -> None:
     # Two voters with 5 each. k = 0: B (4, voter 2) is bought; A (6, voter 1) is
     # unaffordable, and A still fits in the budget, so budgets are raised. At k = 1 voter 1
