@@ -109,6 +109,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from fractions import Fraction
+from functools import partial
 from itertools import accumulate, chain, compress, filterfalse, repeat
 from math import gcd
 from operator import add, mul, sub
@@ -297,6 +298,9 @@ class GroupPayment(NamedTuple):
     voters: int
     amount: int  # per voter, in units of 1 / MesFunding.unit (exact, no rounding)
     exhausted: bool  # paid everything they had left (could not afford the equal share)
+
+
+_new_payment = partial(tuple.__new__, GroupPayment)  # GroupPayment(*fields), no Python call
 
 
 @dataclass(frozen=True, slots=True)
@@ -912,14 +916,14 @@ def _rounds(
                     num -= cwv[x - 1]
                     wr -= cw[x - 1]
                     poor = order[:x]
-            if track and poor:
+            if track and poor and rb != 0:
                 CS = st.CS
                 nums = -sum([hist[cl] * CS[cl] * mult[CE[cl]] for cl in poor])
         den = wr * c * D
         return _Eval(j, ranks[j], num, nums, wr, den, _key(num, den), poor, hist, vals)
 
     while True:
-        if snaps is not None and rnd % snap_every == 0 and rnd not in snaps:
+        if snaps is not None and rnd % snap_every == 0 and rnd not in snaps and glob != 0:
             saved = st.copy()
             saved.remaining = [e[2] for e in heap]
             saved.base = k
@@ -1028,7 +1032,9 @@ def _rounds(
         # Pay. The new budgets are whole numbers over D * f.
         g0 = gcd(num_s, wr_s, nums_s)
         f = wr_s // g0
-        _pay(ctx, st, s, poor_s, num_s // g0, nums_s // g0, f, track)
+        # A round bounded to its own increment is never replayed at another one, and the
+        # states after it are never reused: slopes are not needed from here on.
+        _pay(ctx, st, s, poor_s, num_s // g0, nums_s // g0, f, track and rb != 0)
         if log is not None:
             log.append(_Round(k, rb, s, removed, drops, anchors, poor_s, num_s, nums_s, wr_s, g0, f, lows))
         glob = _min_bound(glob, rb)
@@ -1060,7 +1066,8 @@ def _payments(st: _State, s: int, vals: dict[int, int], poor: set[int], num: int
     amounts = [num] * len(live)
     for i in compress(range(len(live)), exhausted):
         amounts[i] = vals[classes[i]] * wr
-    return list(compress(map(GroupPayment, live, map(gw.__getitem__, live), amounts, exhausted),
+    return list(compress(map(_new_payment, zip(live, map(gw.__getitem__, live), amounts,
+                                               exhausted, strict=True)),
                          amounts))
 
 
@@ -1089,8 +1096,7 @@ def _replay_explained(
             break
         num = rec.num + (k - rec.base) * rec.nums
         D, mult = st.dens[-1], st.mult
-        live = filterfalse(st.dead.__getitem__, chain(st.light[s], st.heavy[s]))
-        vals = {cl: st.CV[cl] * mult[st.CE[cl]] for cl in set(map(st.cls.__getitem__, live))}
+        vals = {cl: st.CV[cl] * mult[st.CE[cl]] for cl in rec.poor}  # what the poor pay
         pays = _payments(st, s, vals, set(rec.poor), num, rec.wr, gw)
         bought.append(_Bought(s, number, Fraction(num, rec.wr * costs[s] * D), num,
                               rec.wr * D, pays))
