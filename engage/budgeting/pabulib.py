@@ -58,6 +58,8 @@ _PADDING = ("; ", " ;", ";\t", "\t;", "\n ", " \n", " \r", "\n\t", "\t\n", "\t\r
 
 def _padded(text: str, start: int) -> bool:
     """Does any field from ``start`` on have surrounding blanks (so rows must be stripped)?"""
+    if text.find(" ", start) == -1 and text.find("\t", start) == -1:
+        return False  # two scans instead of ten in the usual case
     if text[start:start + 1] in (" ", "\t") or text.endswith((" ", "\t")):
         return True
     return any(text.find(pad, start) != -1 for pad in _PADDING)

@@ -851,6 +851,16 @@ def _rounds(
     def evaluate(j: int) -> _Eval | None:
         """Equal share of candidate j now; None (and j is dropped) if unaffordable."""
         nonlocal rb
+        if j in earlier:
+            point = _point(earlier[j], k - 1)
+            t_j = _money_bound(ctx, j, point, k)
+            limit = _min_bound(glob, rb)
+            if t_j is not None and (rb == 0 or (limit is not None and t_j >= limit)):
+                removed.append(j)  # as good as an exact count: no need for one
+                anchors[j] = point
+                if rb != 0:
+                    rb = _min_bound(rb, t_j)  # not carried (see ``carried``): checked again
+                return None
         if 8 * stale.get(j, 0) >= len(light[j]) + len(heavy[j]) > 0:
             # Dead groups are harmless (class _DEAD has budget 0), just wasted work.
             light[j] = list(filterfalse(dead.__getitem__, light[j]))
@@ -858,16 +868,6 @@ def _rounds(
             W[j] = len(light[j]) + sum(map(gw.__getitem__, heavy[j]))
             stale[j] = 0
         c = costs[j]
-        if j in earlier:
-            point = _point(earlier[j], k - 1)
-            t_j = _money_bound(ctx, j, point, k)
-            limit = _min_bound(glob, rb)
-            if t_j is not None and (not track or rb == 0 or (limit is not None and t_j >= limit)):
-                removed.append(j)  # as good as an exact count: no need for one
-                anchors[j] = point
-                if track and rb != 0:
-                    rb = _min_bound(rb, t_j)  # not carried (see ``carried``): checked again
-                return None
         CV, CE, mult = st.CV, st.CE, st.mult
         D = dens[-1]
         num = c * D  # cost minus what exhausted supporters pay, times D
