@@ -62,6 +62,13 @@ def load_config(instance_path: Path) -> dict[str, Any]:
         "ENGAGE_SIGN_IN_PER_ACCOUNT_LIMIT": os.environ.get(
             "ENGAGE_SIGN_IN_PER_ACCOUNT_LIMIT", "5 per minute"
         ),
+        # Anonymous consultation responses per address: sends, and page saves (drafts).
+        "ENGAGE_ANONYMOUS_RESPONSE_LIMIT": os.environ.get(
+            "ENGAGE_ANONYMOUS_RESPONSE_LIMIT", "10 per hour"
+        ),
+        "ENGAGE_ANONYMOUS_PAGE_LIMIT": os.environ.get(
+            "ENGAGE_ANONYMOUS_PAGE_LIMIT", "120 per hour"
+        ),
         # Partner API requests per token (engage/api).
         "ENGAGE_API_RATE_LIMIT": os.environ.get("ENGAGE_API_RATE_LIMIT", "120 per minute"),
         "ARGON2_TIME_COST": int(os.environ.get("ENGAGE_ARGON2_TIME_COST", "3")),

@@ -792,3 +792,19 @@ def report_docx(slug: str) -> Response:
     data = reports.strategy_docx(reports.strategy_report(ctx, operations.duplicate_reviews(partnership)))
     return _download(data, DOCX, f"engagement-strategy-report-{partnership.slug}-{ctx.as_of.isoformat()}.docx")
 
+
+
+@bp.cli.command("refresh-register")
+def refresh_register_command() -> None:
+    """Bring register entries owned by consultations and budgeting processes up to date with
+    the clock and with participation (schedule it hourly; see engage.core.register_sources)."""
+    import click
+
+    from engage.core.register_sources import refresh_sources
+    from engage.core.transactions import write_intent
+
+    with write_intent():
+        updated = refresh_sources(utcnow())
+        db.session.commit()
+    for source, count in updated.items():
+        click.echo(f"{source}: {count} entries updated")

@@ -8,7 +8,7 @@ import secrets
 from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime
 from fractions import Fraction
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flask_babel import gettext as _
 from sqlalchemy import func, select
@@ -30,9 +30,13 @@ from engage.budgeting.models import (
 )
 from engage.core.audit_log import record_audit
 from engage.core.errors import EngageError
+from engage.core.register_sources import register_source
 from engage.core.time import utcnow
 from engage.extensions import db
 from engage.partnerships.models import Theme
+
+if TYPE_CHECKING:
+    from engage.audit.operations import ActivityData
 
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 LOCKED_FIELDS = ("ballot_kind", "max_choices", "min_choices", "total_points", "rule",
@@ -638,20 +642,50 @@ def post_delivery_update(project: BudgetProject, text: str, text_cy: str | None,
 # ------------------------------------------------------------------ engagement register
 
 
-def register_activity(process: BudgetingProcess, actor: User | None = None) -> None:
+def register_activity(
+    process: BudgetingProcess, actor: User | None = None, now: datetime | None = None
+) -> None:
     """Keep the process's entry in the engagement register (engage.audit) up to date.
 
     Needs the lead organisation and theme; without them the process is not registered.
     """
     if process.organisation_id is None or process.theme_id is None:
         return
-    try:
-        from engage.audit.operations import ActivityData, upsert_activity_from_source
-    except ImportError:  # pragma: no cover - the register is optional
-        return
+    from engage.audit.operations import upsert_activity_from_source
+
+    upsert_activity_from_source("budgeting", process.id, partnership=process.partnership,
+                                data=_register_data(process, now or utcnow()),
+                                actor_id=actor.id if actor else None)
+
+
+def refresh_register(now: datetime) -> int:
+    """Catch the register up with what changes without an edit (see
+    engage.core.register_sources): a process's entry follows its phases by the clock and
+    counts the ballots confirmed since. Entries already up to date are left alone. Returns
+    the entries updated."""
+    from engage.audit.models import EngagementActivity
+
+    stored = {
+        a.source_id: (str(a.status), a.participants)
+        for a in db.session.scalars(
+            select(EngagementActivity).where(EngagementActivity.source_type == "budgeting")
+        )
+    }
+    updated = 0
+    for process in db.session.scalars(select(BudgetingProcess).where(
+            BudgetingProcess.organisation_id.is_not(None), BudgetingProcess.theme_id.is_not(None))):
+        data = _register_data(process, now)
+        if stored.get(process.id) != (data.status, data.participants):
+            register_activity(process, None, now)
+            updated += 1
+    return updated
+
+
+def _register_data(process: BudgetingProcess, now: datetime) -> ActivityData:
+    """The register's view of a process (engage.audit's ActivityData)."""
+    from engage.audit.operations import ActivityData
     from engage.core.time import LONDON, as_utc
 
-    now = utcnow()
     result = latest_result(process) if process.is_closed(now) else None
     if result is not None:
         status = "results_published"
@@ -673,8 +707,9 @@ def register_activity(process: BudgetingProcess, actor: User | None = None) -> N
         cost_pence=process.budget_pence, status=status,
         outcome_statement=(f"{len(result.selected)} projects funded" if result else ""),
     )
-    upsert_activity_from_source("budgeting", process.id, partnership=process.partnership,
-                                data=data, actor_id=actor.id if actor else None)
+    return data
 
 
 from engage.budgeting import personal_data as _personal_data  # noqa: E402,F401  (registers export/erase)
+
+register_source("budgeting", refresh_register)

@@ -49,6 +49,7 @@ from engage.core.audit_log import record_audit
 from engage.core.errors import EngageError
 from engage.core.mail import send_mail
 from engage.core.personal_data import register_personal_data
+from engage.core.register_sources import register_source
 from engage.core.time import as_utc, utcnow
 from engage.extensions import db
 from engage.partnerships.models import Area, AreaLevel, Organisation, Partnership, Theme
@@ -500,7 +501,9 @@ def _email_outcome(consultation: Consultation) -> int:
     return len(recipients)
 
 
-def sync_register(consultation: Consultation, actor: User | None) -> None:
+def sync_register(
+    consultation: Consultation, actor: User | None, now: datetime | None = None
+) -> None:
     """Keep the consultation's entry in the engagement register (engage.audit) up to date.
 
     The register belongs to the audit domain (imported here, not at module level, to keep the
@@ -515,18 +518,47 @@ def sync_register(consultation: Consultation, actor: User | None) -> None:
         "consultation",
         consultation.id,
         partnership=consultation.partnership,
-        data=ActivityData(**register_entry(consultation)),
+        data=ActivityData(**register_entry(consultation, now)),
         actor_id=actor.id if actor is not None else None,
     )
 
 
-def register_entry(consultation: Consultation) -> dict[str, Any]:
+def refresh_register(now: datetime) -> int:
+    """Catch the register up with what changes without an edit (see
+    engage.core.register_sources): an open consultation's entry turns "closed" at its closing
+    time and counts the responses submitted since. Published consultations (final) and entries
+    already up to date are left alone. Returns the entries updated."""
+    from engage.audit.models import EngagementActivity
+
+    stored = {
+        a.source_id: (str(a.status), a.participants)
+        for a in db.session.scalars(
+            select(EngagementActivity).where(EngagementActivity.source_type == "consultation")
+        )
+    }
+    changing = db.session.scalars(
+        select(Consultation).where(
+            Consultation.status.in_((ConsultationStatus.OPEN, ConsultationStatus.CLOSED))
+        )
+    )
+    updated = 0
+    for consultation in changing:
+        if not consultation.themes:
+            continue
+        entry = register_entry(consultation, now)
+        if stored.get(consultation.id) != (entry["status"], entry["participants"]):
+            sync_register(consultation, None, now)
+            updated += 1
+    return updated
+
+
+def register_entry(consultation: Consultation, now: datetime | None = None) -> dict[str, Any]:
     """The register's view of a consultation (the fields of engage.audit's ActivityData)."""
     from flask import has_request_context
 
     from engage.core.time import LONDON
 
-    now = utcnow()
+    now = now or utcnow()
     published = consultation.status == ConsultationStatus.OUTCOME_PUBLISHED
     if published:
         status = "results_published"
@@ -1391,6 +1423,7 @@ def erase_consultation_data(user: Any) -> None:
 
 
 register_personal_data("consultations", export_consultation_data, erase_consultation_data)
+register_source("consultation", refresh_register)
 
 
 def current_threshold() -> int:

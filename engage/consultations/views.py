@@ -103,11 +103,11 @@ def _template_helpers() -> dict[str, Any]:
 
 
 def _anonymous_submit_limit() -> str:
-    return str(current_app.config.get("ENGAGE_ANONYMOUS_RESPONSE_LIMIT", "10 per hour"))
+    return str(current_app.config["ENGAGE_ANONYMOUS_RESPONSE_LIMIT"])
 
 
 def _anonymous_page_limit() -> str:
-    return str(current_app.config.get("ENGAGE_ANONYMOUS_PAGE_LIMIT", "120 per hour"))
+    return str(current_app.config["ENGAGE_ANONYMOUS_PAGE_LIMIT"])
 
 
 def _signed_in() -> bool:
