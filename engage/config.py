@@ -2,23 +2,32 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
+import tempfile
 from pathlib import Path
 from typing import Any
 
 
-def _secret_key(instance_path: Path) -> str:
-    """Return SECRET_KEY from the environment, else from instance/secret_key (made on first run)."""
-    from_env = os.environ.get("SECRET_KEY")
+def _instance_secret(instance_path: Path, env_name: str, file_name: str) -> str:
+    """A secret from the environment, else from instance/<file_name>, made on first run (mode
+    600) by linking a finished temporary file into place, so processes starting together all
+    read the one value that won and never a half-written file."""
+    from_env = os.environ.get(env_name)
     if from_env:
         return from_env
-    key_file = instance_path / "secret_key"
+    key_file = instance_path / file_name
     if not key_file.exists():
         instance_path.mkdir(parents=True, exist_ok=True)
-        fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as handle:
-            handle.write(secrets.token_hex(32))
+        fd, temporary = tempfile.mkstemp(dir=instance_path, prefix=f".{file_name}.")
+        try:
+            with os.fdopen(fd, "w") as handle:
+                handle.write(secrets.token_hex(32))
+            with contextlib.suppress(FileExistsError):
+                os.link(temporary, key_file)
+        finally:
+            os.unlink(temporary)
     return key_file.read_text().strip()
 
 
@@ -41,7 +50,12 @@ def load_config(instance_path: Path) -> dict[str, Any]:
     redis_url = os.environ.get("REDIS_URL") or None
     return {
         "ENGAGE_ENV": environment,
-        "SECRET_KEY": _secret_key(instance_path),
+        "SECRET_KEY": _instance_secret(instance_path, "SECRET_KEY", "secret_key"),
+        # Keys paper PB ballots identified by name and postcode (HMAC). Separate from
+        # SECRET_KEY so that rotating sessions' key does not forget who already voted on paper.
+        "ENGAGE_VOTER_KEY_SECRET": _instance_secret(
+            instance_path, "ENGAGE_VOTER_KEY_SECRET", "voter_key_secret"
+        ),
         "SQLALCHEMY_DATABASE_URI": database_url,
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "REDIS_URL": redis_url,

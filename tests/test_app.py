@@ -26,6 +26,33 @@ def test_secret_key_is_generated_into_instance_once(
     assert (tmp_path / "secret_key").stat().st_mode & 0o077 == 0
 
 
+def test_voter_key_secret_is_its_own_secret_kept_in_instance(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    monkeypatch.delenv("ENGAGE_VOTER_KEY_SECRET", raising=False)
+    config = load_config(tmp_path)
+    assert config["ENGAGE_VOTER_KEY_SECRET"] != config["SECRET_KEY"]
+    assert load_config(tmp_path)["ENGAGE_VOTER_KEY_SECRET"] == config["ENGAGE_VOTER_KEY_SECRET"]
+    assert (tmp_path / "voter_key_secret").stat().st_mode & 0o077 == 0
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []  # no leftovers
+
+
+def test_processes_starting_together_agree_on_one_secret(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from concurrent.futures import ProcessPoolExecutor
+
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    with ProcessPoolExecutor(4) as pool:
+        keys = set(pool.map(_secret_in, [tmp_path] * 16))
+    assert len(keys) == 1 and len(keys.pop()) == 64
+
+
+def _secret_in(path: Path) -> str:
+    return str(load_config(path)["SECRET_KEY"])
+
+
 def test_secret_key_from_environment_wins(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("SECRET_KEY", "from-the-environment")
     assert load_config(tmp_path)["SECRET_KEY"] == "from-the-environment"

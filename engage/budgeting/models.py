@@ -159,7 +159,8 @@ class BudgetBallot(db.Model):  # type: ignore[name-defined,misc]
     """One voter's ballot. One per voter per process (unique constraints do the enforcing).
 
     ``voter_key`` identifies the voter whatever the channel: ``u<user id>`` online,
-    ``c<code id>`` with a voter code, ``p<normalised name+postcode>`` on paper without a code.
+    ``c<code id>`` with a voter code, and on paper without a code ``h<HMAC of name, postcode and
+    process>`` (``p<SHA-256>`` for ballots keyed before the HMAC; see paper_voter_key).
     """
 
     __tablename__ = "budgeting_ballots"

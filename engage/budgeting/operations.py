@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 import secrets
 from collections.abc import Collection, Mapping, Sequence
@@ -10,6 +11,7 @@ from datetime import datetime
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
+from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -387,9 +389,23 @@ def cast_with_code(process: BudgetingProcess, code: str, codes: Sequence[str],
                        voter_code=voter_code, now=now)
 
 
-def paper_voter_key(name: str, postcode: str) -> str:
-    """Name+address key for paper ballots without a voter code."""
-    normal = " ".join(name.lower().split()) + "|" + postcode.upper().replace(" ", "")
+def paper_voter_key(process: BudgetingProcess, name: str, postcode: str) -> str:
+    """Key of a paper ballot identified by name and postcode: an HMAC of both (normalised) and
+    the process under ENGAGE_VOTER_KEY_SECRET. Without the secret, a stored key cannot confirm
+    whether a given person voted, and keys do not repeat across processes."""
+    secret = str(current_app.config["ENGAGE_VOTER_KEY_SECRET"]).encode()
+    message = f"{process.id}|{_normal_name_and_postcode(name, postcode)}".encode()
+    return "h" + hmac.new(secret, message, hashlib.sha256).hexdigest()[:40]
+
+
+def _normal_name_and_postcode(name: str, postcode: str) -> str:
+    return " ".join(name.lower().split()) + "|" + postcode.upper().replace(" ", "")
+
+
+def _legacy_paper_voter_key(name: str, postcode: str) -> str:
+    """The unsalted key of paper ballots keyed before ENGAGE_VOTER_KEY_SECRET (still looked
+    up, so that a voter keyed then cannot be keyed again in the same process)."""
+    normal = _normal_name_and_postcode(name, postcode)
     return "p" + hashlib.sha256(normal.encode()).hexdigest()[:40]
 
 
@@ -409,7 +425,10 @@ def key_paper_ballot(process: BudgetingProcess, officer: User, *, codes: Sequenc
     elif voter is not None:
         key = f"u{voter.id}"
     elif name and postcode:
-        key = paper_voter_key(name, postcode)
+        key = paper_voter_key(process, name, postcode)
+        legacy = _legacy_paper_voter_key(name, postcode)
+        if _ballot_for(process, key) is None and _ballot_for(process, legacy) is not None:
+            key = legacy
     else:
         raise EngageError(_("Enter the voter code, or the voter's name and postcode"),
                           field="voter_code")

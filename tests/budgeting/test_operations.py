@@ -112,6 +112,37 @@ def test_paper_ballots_need_a_second_officer_to_confirm(place: Any) -> None:
                                     age_confirmed=True, name="ann  jones", postcode="S38AA")
 
 
+def test_a_paper_voter_key_needs_the_secret_and_differs_between_processes(
+    app: Any, place: Any
+) -> None:
+    import hashlib
+
+    partnership, process, _ = place
+    officer = make_member(partnership, Role.COORDINATOR)
+    ballot = operations.key_paper_ballot(process, officer, codes=["B"], points=None,
+                                         age_confirmed=True, name="Ann Jones", postcode="S3 8AA")
+    unsalted = hashlib.sha256(b"ann jones|S38AA").hexdigest()
+    assert unsalted[:40] not in ballot.voter_key  # a name and postcode alone cannot confirm it
+    other = make_budgeting_process(partnership)
+    assert operations.paper_voter_key(other, "Ann Jones", "S3 8AA") != ballot.voter_key
+    app.config["ENGAGE_VOTER_KEY_SECRET"] = "another deployment"
+    assert operations.paper_voter_key(process, "Ann Jones", "S3 8AA") != ballot.voter_key
+
+
+def test_a_paper_ballot_keyed_before_the_secret_still_blocks_a_second_paper(place: Any) -> None:
+    import hashlib
+
+    partnership, process, _ = place
+    officer = make_member(partnership, Role.COORDINATOR)
+    legacy = "p" + hashlib.sha256(b"ann jones|S38AA").hexdigest()[:40]
+    operations.cast_ballot(process, voter_key=legacy, channel=BallotChannel.PAPER, codes=["A"],
+                           points=None, age_confirmed=True, keyed_by=officer)
+    with pytest.raises(EngageError, match="already been recorded"):
+        operations.key_paper_ballot(process, officer, codes=["B"], points=None,
+                                    age_confirmed=True, name="Ann  Jones", postcode="s3 8aa")
+    assert _count() == 1
+
+
 def test_a_voter_who_voted_online_cannot_also_be_keyed_on_paper(place: Any) -> None:
     partnership, process, voter = place
     officer = make_member(partnership, Role.COORDINATOR)

@@ -207,6 +207,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         DATABASE_URL=database_url,
         REDIS_URL=redis_url,
         SECRET_KEY=uuid.uuid4().hex * 2,  # the same on every process, as in production
+        ENGAGE_VOTER_KEY_SECRET=uuid.uuid4().hex * 2,
         ENGAGE_INSTANCE_PATH=str(instance),
         ENGAGE_ENV="production",
         ENGAGE_SECURE_COOKIES="0",  # plain http on 127.0.0.1
