@@ -34,7 +34,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 from itertools import chain
-from operator import itemgetter
+from operator import attrgetter, itemgetter
 from pathlib import Path
 
 from engage.budgeting.rules import Ballot, Instance, Points, Profile, Project, VoteType
@@ -321,10 +321,12 @@ def parse_pb(text: str) -> PbElection:
         raise PbFormatError(str(exc)) from None
 
     known = {p.id for p in projects}
-    for ballot in raw_votes.values():
-        for pid in ballot.projects:
-            if pid not in known:
-                raise PbFormatError(f"a vote names unknown project {pid!r}")
+    named = set(chain.from_iterable(map(attrgetter("projects"), raw_votes.values())))
+    if not named <= known:  # the first unknown id in file order, for the message
+        for ballot in raw_votes.values():
+            for pid in ballot.projects:
+                if pid not in known:
+                    raise PbFormatError(f"a vote names unknown project {pid!r}")
     return PbElection(
         instance=instance,
         profile=Profile(vote_type, tuple(ballots)),

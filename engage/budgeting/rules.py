@@ -599,7 +599,6 @@ class _State:
     W: list[int]  # per candidate: voters in light and heavy
     dead: bytearray  # per group: in class _DEAD
     live: int  # voters not in class _DEAD
-    stale: dict[int, int]  # candidate -> dead groups still in its lists (pruned when many)
     remaining: list[int]  # candidates still in play
     low_a: list[int]  # lower bound on rho per candidate: (low_a + t * low_s) / low_d
     low_s: list[int]
@@ -608,7 +607,7 @@ class _State:
     def copy(self) -> _State:
         return _State(self.base, self.dens[:], self.mult[:], self.cls[:], self.CV[:], self.CS[:],
                       self.CE[:], self.light[:], self.heavy[:], self.W[:],
-                      bytearray(self.dead), self.live, self.stale.copy(), self.remaining[:],
+                      bytearray(self.dead), self.live, self.remaining[:],
                       self.low_a[:], self.low_s[:], self.low_d[:])
 
 
@@ -749,7 +748,6 @@ def _initial_state(ctx: _MesContext, k: int, track: bool) -> _State:
         W=list(ctx.weights),
         dead=bytearray(groups),
         live=ctx.voters,
-        stale={},
         remaining=list(range(m)),
         low_a=[1] * m,  # rho >= cost / (cost * supporters)
         low_s=[0] * m,
@@ -803,7 +801,6 @@ def _pay(ctx: _MesContext, st: _State, s: int, poor: list[int], q: int, qs: int,
         died = list(compress(sp, map(poor_set.__contains__, old)))
         deque(map(dead.__setitem__, died, repeat(1)), maxlen=0)
         st.live -= sum(map(ctx.group_weights.__getitem__, died))
-        _count(st.stale, chain.from_iterable(map(ctx.group_projects.__getitem__, died)))
 
 
 def _rounds(
@@ -833,7 +830,7 @@ def _rounds(
     the candidates they dropped (see :func:`_money_bound`).
     """
     costs, ranks, gw = ctx.costs, ctx.ranks, ctx.group_weights
-    light, heavy, W, dead, stale = st.light, st.heavy, st.W, st.dead, st.stale
+    light, heavy, W, dead = st.light, st.heavy, st.W, st.dead
     low_a, low_s, low_d, dens = st.low_a, st.low_s, st.low_d, st.dens
     k = st.base
     heap: list[_Entry] = [(_key(low_a[j], low_d[j]), ranks[j], j) for j in st.remaining]
@@ -861,18 +858,18 @@ def _rounds(
                 if rb != 0:
                     rb = _min_bound(rb, t_j)  # not carried (see ``carried``): checked again
                 return None
-        if 8 * stale.get(j, 0) >= len(light[j]) + len(heavy[j]) > 0:
-            # Dead groups are harmless (class _DEAD has budget 0), just wasted work.
-            light[j] = list(filterfalse(dead.__getitem__, light[j]))
-            heavy[j] = list(filterfalse(dead.__getitem__, heavy[j]))
-            W[j] = len(light[j]) + sum(map(gw.__getitem__, heavy[j]))
-            stale[j] = 0
         c = costs[j]
         CV, CE, mult = st.CV, st.CE, st.mult
         D = dens[-1]
         num = c * D  # cost minus what exhausted supporters pay, times D
         wr = W[j]  # voters paying the equal share
         hist = _histogram(st.cls, light[j], heavy[j], gw, wr)
+        if 8 * hist.get(_DEAD, 0) >= wr:
+            # Exhausted supporters (class _DEAD, budget 0) change nothing but cost counting:
+            # drop them from j's lists once they are an eighth of its voters.
+            light[j] = list(filterfalse(dead.__getitem__, light[j]))
+            heavy[j] = list(filterfalse(dead.__getitem__, heavy[j]))
+            W[j] = len(light[j]) + sum(map(gw.__getitem__, heavy[j]))
         vals = {cl: CV[cl] * mult[CE[cl]] for cl in hist}
         money = sum([hist[cl] * v for cl, v in vals.items()])
         if money < num:  # unaffordable: dropped for good; stays so while a + s*t > 0
