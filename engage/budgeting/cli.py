@@ -44,5 +44,5 @@ def tally_command(path: Path, rule: str, tie_break: str, explain: bool) -> None:
             line += f" budget_left={_money(e.remaining_budget, scale)}"
         if e.mes is not None:
             line += (f" round={e.mes.round} share={_money(e.mes.share, scale)}"
-                     f" payer_groups={len(e.mes.payments)}")
+                     f" payer_groups={len(e.mes.groups)}")
         click.echo(line)

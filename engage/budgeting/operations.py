@@ -499,10 +499,9 @@ def explanation_rows(result: rules.TallyResult, profile: rules.Profile) -> dict[
             "remaining_budget": e.remaining_budget,
         }
         if e.mes is not None:
-            shares = [e.mes.per_voter(p) for p in e.mes.payments for _ in range(p.voters)]
-            row["mes"] = {"share": str(e.mes.share), "payers": len(shares),
-                          "max_paid": str(max(shares)) if shares else "0",
-                          "min_paid": str(min(shares)) if shares else "0"}
+            least, most = e.mes.least_and_most_paid() or (0, 0)
+            row["mes"] = {"share": str(e.mes.share), "payers": e.mes.payers(),
+                          "max_paid": str(most), "min_paid": str(least)}
         rows[e.project_id] = row
     return rows
 

@@ -288,11 +288,8 @@ class Profile:
 
 
 class GroupPayment(NamedTuple):
-    """What each voter of one group paid towards a project bought by MES.
-
-    A NamedTuple (immutable, typed) rather than a dataclass: MES can itemise hundreds of
-    thousands of these and they are cheap to build.
-    """
+    """What each voter of one group paid towards a project bought by MES (see
+    MesFunding.payments)."""
 
     group: int  # index into TallyResult.groups
     voters: int
@@ -301,6 +298,7 @@ class GroupPayment(NamedTuple):
 
 
 _new_payment = partial(tuple.__new__, GroupPayment)  # GroupPayment(*fields), no Python call
+_Payments: TypeAlias = tuple[tuple[int, ...], tuple[int, ...], tuple[int, ...], tuple[bool, ...]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -309,21 +307,40 @@ class MesFunding:
 
     Payment amounts are integers over the common denominator ``unit`` (so that itemising
     thousands of groups needs no fraction arithmetic); :meth:`per_voter` gives the Fraction.
+    The payments are kept as columns (one entry per paying group, in group order): MES can
+    itemise hundreds of thousands of them; :attr:`payments` gives them as rows.
     """
 
     round: int  # 1-based MES round
     rho: Fraction  # share / cost: price per unit of satisfaction
     share: Fraction  # units paid by each supporter who was not exhausted
     unit: int
-    payments: tuple[GroupPayment, ...]  # groups that paid something
+    groups: tuple[int, ...] = ()  # groups that paid something (index into TallyResult.groups)
+    voters: tuple[int, ...] = ()  # voters in each of those groups
+    amounts: tuple[int, ...] = ()  # what each of their voters paid, over ``unit``
+    exhausted: tuple[bool, ...] = ()  # whether they paid everything they had left
+
+    @property
+    def payments(self) -> tuple[GroupPayment, ...]:
+        return tuple(map(_new_payment, zip(self.groups, self.voters, self.amounts,
+                                           self.exhausted, strict=True)))
 
     def per_voter(self, payment: GroupPayment) -> Fraction:
         """Units each voter of the group paid."""
         return Fraction(payment.amount, self.unit)
 
+    def payers(self) -> int:
+        return sum(self.voters)
+
+    def least_and_most_paid(self) -> tuple[Fraction, Fraction] | None:
+        """Units paid by the voter who paid least and by the one who paid most."""
+        if not self.amounts:
+            return None
+        return Fraction(min(self.amounts), self.unit), Fraction(max(self.amounts), self.unit)
+
     def total(self) -> Fraction:
         """Units paid by everyone (equals the project's cost)."""
-        return Fraction(sum(p.voters * p.amount for p in self.payments), self.unit)
+        return Fraction(sum(map(mul, self.voters, self.amounts)), self.unit)
 
 
 @dataclass(frozen=True, slots=True)
@@ -570,7 +587,7 @@ class _Bought:
     rho: Fraction
     num: int  # equal share = num / unit
     unit: int
-    payments: list[GroupPayment]
+    payments: _Payments
 
 
 _DEAD = 0  # budget class of voters who paid everything they had (budget 0 at every increment)
@@ -1055,7 +1072,7 @@ def _replay(ctx: _MesContext, st: _State, rec: _Round) -> None:
 
 
 def _payments(st: _State, s: int, vals: dict[int, int], poor: set[int], num: int, wr: int,
-              gw: list[int]) -> list[GroupPayment]:
+              gw: list[int]) -> _Payments:
     """Per-group payments for s (amounts over wr * D): the equal share, or all they have."""
     live = sorted(filterfalse(st.dead.__getitem__, chain(st.light[s], st.heavy[s])))
     classes = list(map(st.cls.__getitem__, live))
@@ -1063,9 +1080,12 @@ def _payments(st: _State, s: int, vals: dict[int, int], poor: set[int], num: int
     amounts = [num] * len(live)
     for i in compress(range(len(live)), exhausted):
         amounts[i] = vals[classes[i]] * wr
-    return list(compress(map(_new_payment, zip(live, map(gw.__getitem__, live), amounts,
-                                               exhausted, strict=True)),
-                         amounts))
+    if 0 in amounts:  # exhausted with nothing left: they paid nothing
+        paid = amounts
+        live = list(compress(live, paid))
+        exhausted = list(compress(exhausted, paid))
+        amounts = list(compress(amounts, paid))
+    return tuple(live), tuple(map(gw.__getitem__, live)), tuple(amounts), tuple(exhausted)
 
 
 def _rebase(st: _State, k: int) -> _State:
@@ -1377,7 +1397,7 @@ def tally(
                 for b in bought:
                     record(cand[b.project], ReasonCode.FUNDED, Stage.MES,
                            mes=MesFunding(b.round, b.rho, Fraction(b.num, b.unit), b.unit,
-                                          tuple(b.payments)))
+                                          *b.payments))
                 groups = _group_members(prep, group_of_slot, ctx.group_weights)
             else:
                 for j in outcome:

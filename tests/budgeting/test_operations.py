@@ -198,7 +198,9 @@ def test_mes_result_records_what_supporters_paid(place: Any) -> None:
     _close(process)
     result = operations.tally_process(process)
     assert "A" in result.selected
-    assert result.explanations["A"]["mes"]["payers"] == 2
+    mes = result.explanations["A"]["mes"]
+    assert mes["payers"] == 2
+    assert mes["max_paid"] == mes["min_paid"] == mes["share"] == "20000"  # pence each
 
 
 def test_pb_export_and_import_round_trip_the_anonymised_ballots(place: Any) -> None:
