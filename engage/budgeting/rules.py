@@ -881,9 +881,10 @@ def _rounds(
         num = c * D  # cost minus what exhausted supporters pay, times D
         wr = W[j]  # voters paying the equal share
         hist = _histogram(st.cls, light[j], heavy[j], gw, wr)
-        if 8 * hist.get(_DEAD, 0) >= wr:
+        if 2 * hist.get(_DEAD, 0) >= wr:
             # Exhausted supporters (class _DEAD, budget 0) change nothing but cost counting:
-            # drop them from j's lists once they are an eighth of its voters.
+            # drop them from j's lists once they are half its voters (pruning earlier cost
+            # more than it saved on the shared instances; every run prunes its own states).
             light[j] = list(filterfalse(dead.__getitem__, light[j]))
             heavy[j] = list(filterfalse(dead.__getitem__, heavy[j]))
             W[j] = len(light[j]) + sum(map(gw.__getitem__, heavy[j]))
