@@ -208,7 +208,7 @@ def test_uploading_through_the_page_lists_each_problem_with_its_row(app: Flask, 
     bad = [GOOD[0], ["Hart Police", "", "survey", "Safer streets", "Hill", "", "2025-03-01", "", "", "", "live", ""]]
     page = _upload(client, csv_file(bad), "register.csv")
     assert "Nothing was imported" in page
-    assert '<td class="govuk-table__cell">3</td><td class="govuk-table__cell">title</td>' in page
+    assert '<td class="govuk-table__cell govuk-table__cell--numeric">3</td><td class="govuk-table__cell">title</td>' in page
     assert count() == 0
     page = _upload(client, csv_file(GOOD), "register.csv")
     assert "New activities: 3. Updated activities: 0." in page

@@ -135,7 +135,7 @@ def test_import_row_errors_are_listed(app: Flask, people: dict[str, User]) -> No
     html = _client(app, "owner").get(f"/jobs/{job.id}").get_data(as_text=True)
     assert "nothing was imported" in html
     assert "Population must be a whole number." in html
-    assert '<th scope="col" class="govuk-table__header">Row</th>' in html
+    assert '<th scope="col" class="govuk-table__header govuk-table__header--numeric">Row</th>' in html
 
 
 def test_try_again_reruns_the_failed_job(app: Flask, people: dict[str, User]) -> None:

@@ -133,7 +133,7 @@ def test_upload_page_lists_row_errors_and_saves_nothing(app: Flask, partnership)
     html = response.get_data(as_text=True)
     assert "Nothing was imported" in html
     assert (
-        '<td class="govuk-table__cell">5</td><td class="govuk-table__cell">population</td>' in html
+        '<td class="govuk-table__cell govuk-table__cell--numeric">5</td><td class="govuk-table__cell">population</td>' in html
     )
     assert db.session.scalar(db.select(Area).where(Area.gss_code == "E07800901")) is None
 
