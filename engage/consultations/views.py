@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from flask import (
@@ -1055,11 +1055,28 @@ def _gate(consultation: Consultation) -> WerkzeugResponse | tuple[str, int] | No
         return render_template("consultations/not_in_audience.html", consultation=consultation), 403
     now = _now()
     if not consultation.is_accepting(now):
-        status = 403 if request.method == "POST" else 200
-        return render_template(
-            "consultations/closed.html", consultation=consultation, phase=consultation.phase(now)
-        ), status
+        return _closed(consultation, now, 403 if request.method == "POST" else 200)
     return None
+
+
+def _closed(consultation: Consultation, now: datetime, status: int = 403) -> tuple[str, int]:
+    """The page for a consultation that has stopped accepting responses."""
+    return render_template(
+        "consultations/closed.html", consultation=consultation, phase=consultation.phase(now)
+    ), status
+
+
+def _response_in_progress(consultation_id: int) -> tuple[Consultation, ConsultationResponse]:
+    """The consultation and the visitor's response in progress (for the about-you and check
+    pages). Stops with the gate's refusal, or sends a visitor with no response to page 1."""
+    consultation = _consultation(consultation_id, policy.can_see_consultation)
+    refused = _gate(consultation)
+    if refused is not None:
+        abort(make_response(refused))
+    response = _current_response(consultation)
+    if response is None:
+        abort(redirect(url_for("consultations.respond", consultation_id=consultation.id, page=1)))
+    return consultation, response
 
 
 def _about_context(
@@ -1122,11 +1139,7 @@ def respond(consultation_id: int, page: str) -> Any:
                 operations.save_draft(response, now, answers=clean)
             except EngageError:
                 db.session.rollback()
-                return render_template(
-                    "consultations/closed.html",
-                    consultation=consultation,
-                    phase=consultation.phase(now),
-                ), 403
+                return _closed(consultation, now)
             db.session.commit()
             _remember_draft(consultation, response)
             if later:
@@ -1156,13 +1169,7 @@ def respond(consultation_id: int, page: str) -> Any:
 @bp.route("/consultations/<int:consultation_id>/respond/about-you", methods=["GET", "POST"])
 @limiter.limit(_anonymous_page_limit, methods=["POST"], exempt_when=_signed_in)
 def about_you(consultation_id: int) -> Any:
-    consultation = _consultation(consultation_id, policy.can_see_consultation)
-    refused = _gate(consultation)
-    if refused is not None:
-        return refused
-    response = _current_response(consultation)
-    if response is None:
-        return redirect(url_for("consultations.respond", consultation_id=consultation.id, page=1))
+    consultation, response = _response_in_progress(consultation_id)
     context = _about_context(consultation, response)
     about = operations.response_values(response)["about"]
     errors: dict[str, str] = {}
@@ -1178,11 +1185,7 @@ def about_you(consultation_id: int) -> Any:
                 operations.save_draft(response, _now(), about=clean)
             except EngageError:
                 db.session.rollback()
-                return render_template(
-                    "consultations/closed.html",
-                    consultation=consultation,
-                    phase=consultation.phase(_now()),
-                ), 403
+                return _closed(consultation, _now())
             db.session.commit()
             return redirect(url_for("consultations.check_answers", consultation_id=consultation.id))
         about = {**about, **{k: request.form.get(k) for k in ("ward", *EQUALITY_CATEGORIES)}}
@@ -1207,13 +1210,7 @@ def about_you(consultation_id: int) -> Any:
 @bp.route("/consultations/<int:consultation_id>/respond/check", methods=["GET", "POST"])
 @limiter.limit(_anonymous_submit_limit, methods=["POST"], exempt_when=_signed_in)
 def check_answers(consultation_id: int) -> Any:
-    consultation = _consultation(consultation_id, policy.can_see_consultation)
-    refused = _gate(consultation)
-    if refused is not None:
-        return refused
-    response = _current_response(consultation)
-    if response is None:
-        return redirect(url_for("consultations.respond", consultation_id=consultation.id, page=1))
+    consultation, response = _response_in_progress(consultation_id)
     error = None
     if request.method == "POST":
         try:
@@ -1222,11 +1219,7 @@ def check_answers(consultation_id: int) -> Any:
             db.session.rollback()
             error = str(problem)
             if not consultation.is_accepting(_now()):
-                return render_template(
-                    "consultations/closed.html",
-                    consultation=consultation,
-                    phase=consultation.phase(_now()),
-                ), 403
+                return _closed(consultation, _now())
         else:
             operations.send_receipt(response)
             db.session.commit()
