@@ -176,14 +176,7 @@ def update_consultation(
             field="audience",
         )
     _apply_details(consultation, details)
-    db.session.flush()
-    record_audit(
-        "consultation.updated",
-        actor_id=actor.id,
-        target=consultation,
-        partnership_id=consultation.partnership_id,
-    )
-    sync_register(consultation, actor)
+    _record_change(consultation, actor, "consultation.updated")
     return consultation
 
 
@@ -379,14 +372,7 @@ def open_consultation(actor: User, consultation: Consultation, now: datetime) ->
         raise EngageError(_("The closing date must be in the future"))
     consultation.status = ConsultationStatus.OPEN
     consultation.opened_at = now
-    db.session.flush()
-    record_audit(
-        "consultation.opened",
-        actor_id=actor.id,
-        target=consultation,
-        partnership_id=consultation.partnership_id,
-    )
-    sync_register(consultation, actor)
+    _record_change(consultation, actor, "consultation.opened")
     return consultation
 
 
@@ -397,14 +383,7 @@ def close_consultation(actor: User, consultation: Consultation, now: datetime) -
     consultation.status = ConsultationStatus.CLOSED
     if consultation.closes_at is None or as_utc(consultation.closes_at) > now:
         consultation.closes_at = now
-    db.session.flush()
-    record_audit(
-        "consultation.closed",
-        actor_id=actor.id,
-        target=consultation,
-        partnership_id=consultation.partnership_id,
-    )
-    sync_register(consultation, actor)
+    _record_change(consultation, actor, "consultation.closed")
     return consultation
 
 
@@ -454,14 +433,7 @@ def publish_outcome(actor: User, consultation: Consultation, now: datetime) -> i
         raise EngageError(_("Write the outcome before publishing it"))
     consultation.status = ConsultationStatus.OUTCOME_PUBLISHED
     consultation.outcome_published_at = now
-    db.session.flush()
-    record_audit(
-        "consultation.outcome_published",
-        actor_id=actor.id,
-        target=consultation,
-        partnership_id=consultation.partnership_id,
-    )
-    sync_register(consultation, actor)
+    _record_change(consultation, actor, "consultation.outcome_published")
     return _email_outcome(consultation)
 
 
@@ -499,6 +471,14 @@ def _email_outcome(consultation: Consultation) -> int:
             )
         send_mail(user.email, subject, body)
     return len(recipients)
+
+
+def _record_change(consultation: Consultation, actor: User, event: str) -> None:
+    """After a change by staff: write it, log it in the audit log, refresh the register."""
+    db.session.flush()
+    record_audit(event, actor_id=actor.id, target=consultation,
+                 partnership_id=consultation.partnership_id)
+    sync_register(consultation, actor)
 
 
 def sync_register(
