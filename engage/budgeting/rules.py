@@ -1187,10 +1187,15 @@ class _Add1:
     def outcome(self, budget: int) -> tuple[list[int], int, list[_Round]]:
         """(kept outcome, its increment, its certified log) by pabutools' stopping rule."""
         costs = self.ctx.costs
+        # Once every voter alone holds the cost of all candidates, MES buys them all: the
+        # outcome is then over budget or exhaustive, so the loop must have stopped by then.
+        last = sum(costs) // self.ctx.increment + 1
         k = 0
         prev: list[int] = []
         prev_log: list[_Round] = []
         while True:
+            if k > last:
+                raise AssertionError("Add1 ran past the increment where it must stop")
             selected, steps = self.run(k)
             chosen = set(selected)
             total = sum(costs[j] for j in chosen)
