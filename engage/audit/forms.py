@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
@@ -20,7 +19,6 @@ from govuk_frontend_wtf.wtforms_widgets import (
 )
 from wtforms import (
     BooleanField,
-    DateField,
     IntegerField,
     RadioField,
     SelectField,
@@ -32,37 +30,7 @@ from wtforms import (
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
 
 from engage.audit.imports import parse_pence
-from engage.core.forms import LocalisedDateInput, optional_int
-
-
-class GovDateField(DateField):
-    """A GOV.UK day/month/year date that never crashes on a hand-made request.
-
-    The three boxes share one name; fewer or more than three values (a crafted GET) are
-    padded or cut, and a date that does not exist gets a GOV.UK-style message.
-    """
-
-    widget = LocalisedDateInput()
-
-    def __init__(self, label: Any = None, validators: Any = None, **kwargs: Any) -> None:
-        super().__init__(label, validators, format="%d %m %Y", **kwargs)
-
-    def process_formdata(self, valuelist: list[Any]) -> None:
-        if not valuelist:
-            # Absent from the request: three empty boxes (the widget unpacks three values).
-            self.raw_data = ["", "", ""]
-            return
-        values = [str(v).strip() for v in valuelist[:3]]
-        values += [""] * (3 - len(values))
-        self.raw_data = values
-        if not any(values):
-            self.data = None
-            return
-        try:
-            self.data = datetime.strptime(" ".join(values), "%d %m %Y").date()
-        except ValueError as error:
-            self.data = None
-            raise ValueError(str(_l("Enter a real date, for example 27 3 2025"))) from error
+from engage.core.forms import DayMonthYearField, optional_int
 
 
 class PenceField(StringField):
@@ -119,11 +87,11 @@ class ActivityForm(FlaskForm):
         widget=GovCheckboxesInput(), validators=[Optional()],
         invalid_choice_message=_l("Choose target groups from the list"),
     )
-    start_date = GovDateField(
+    start_date = DayMonthYearField(
         _l("Start date"), description=_l("For example, 27 3 2025"),
         validators=[InputRequired(_l("Enter the start date"))],
     )
-    end_date = GovDateField(
+    end_date = DayMonthYearField(
         _l("End date"), description=_l("The same as the start date for a one-day event"),
         validators=[InputRequired(_l("Enter the end date"))],
     )
@@ -149,7 +117,7 @@ class ActivityForm(FlaskForm):
         _l("Link to the published outcome (optional)"), widget=GovTextInput(),
         validators=[Optional(), Length(max=500)],
     )
-    outcome_published_on = GovDateField(
+    outcome_published_on = DayMonthYearField(
         _l("Date the outcome was published (optional)"),
         description=_l("Today is used when you mark the results published and leave this empty"),
         validators=[Optional()],
@@ -184,8 +152,8 @@ class RegisterFilterForm(FlaskForm):
     method = SelectField(_l("Method"), widget=GovSelect(), validators=[Optional()])
     target_group = SelectField(_l("Target group"), widget=GovSelect(), validators=[Optional()])
     status = SelectField(_l("Status"), widget=GovSelect(), validators=[Optional()])
-    date_from = GovDateField(_l("Running on or after"), validators=[Optional()])
-    date_to = GovDateField(_l("Running on or before"), validators=[Optional()])
+    date_from = DayMonthYearField(_l("Running on or after"), validators=[Optional()])
+    date_to = DayMonthYearField(_l("Running on or before"), validators=[Optional()])
     submit = SubmitField(_l("Apply filters"), widget=GovSubmitInput())
 
 
@@ -267,7 +235,7 @@ class RatingForm(FlaskForm):
         _l("Evidence"), description=_l("What shows this rating is right: documents, results, dates"),
         widget=GovTextArea(), validators=[InputRequired(_l("Enter the evidence for this rating")), Length(max=10000)],
     )
-    assessed_on = GovDateField(
+    assessed_on = DayMonthYearField(
         _l("Date of the assessment"), description=_l("For example, 27 3 2025"),
         validators=[InputRequired(_l("Enter the date of the assessment"))],
     )

@@ -46,7 +46,11 @@ class LocalisedPasswordInput(GovPasswordInput):
 
 
 class DayMonthYearField(DateField):
-    """A GOV.UK day/month/year date that never crashes on a hand-made request (missing boxes)."""
+    """A GOV.UK day/month/year date that never crashes on a hand-made request.
+
+    The three boxes share one name; fewer or more than three values (a crafted request) are
+    padded or cut, and a date that does not exist gets a GOV.UK-style message.
+    """
 
     widget = LocalisedDateInput()
 
@@ -55,6 +59,8 @@ class DayMonthYearField(DateField):
 
     def process_formdata(self, valuelist: list[Any]) -> None:
         if not valuelist:
+            # Absent from the request: three empty boxes (the widget unpacks three values).
+            self.raw_data = ["", "", ""]
             return
         values = [str(v).strip() for v in valuelist[:3]]
         values += [""] * (3 - len(values))

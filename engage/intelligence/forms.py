@@ -30,8 +30,7 @@ from wtforms import (
 )
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
-from engage.audit.forms import GovDateField
-from engage.core.forms import optional_int
+from engage.core.forms import DayMonthYearField, optional_int
 
 
 class DatasetForm(FlaskForm):
@@ -56,8 +55,8 @@ class DatasetForm(FlaskForm):
         _l("Method"), description=_l("How people were asked: postal, online, face to face, who was sampled"),
         widget=GovTextArea(), validators=[Optional(), Length(max=4000)],
     )
-    fieldwork_start = GovDateField(_l("Fieldwork started"), validators=[Optional()])
-    fieldwork_end = GovDateField(_l("Fieldwork ended"), validators=[Optional()])
+    fieldwork_start = DayMonthYearField(_l("Fieldwork started"), validators=[Optional()])
+    fieldwork_end = DayMonthYearField(_l("Fieldwork ended"), validators=[Optional()])
     sample_size = IntegerField(
         _l("Sample size (optional)"),
         description=_l("For respondent-level files this is counted from the rows"),
