@@ -653,6 +653,27 @@ def upsert_activity_from_source(
     return activity
 
 
+def refresh_sourced_activities(
+    source_type: str, entries: Iterable[tuple[int, Partnership, ActivityData]]
+) -> int:
+    """Write the source entries whose status or participants differ from the register's (what
+    changes without an edit: the clock, participation); returns how many were written. The
+    other entries are left untouched (not even their updated_at)."""
+    stored = {
+        a.source_id: (str(a.status), a.participants)
+        for a in db.session.scalars(
+            select(EngagementActivity).where(EngagementActivity.source_type == source_type)
+        )
+    }
+    updated = 0
+    for source_id, partnership, data in entries:
+        if stored.get(source_id) != (data.status, data.participants):
+            upsert_activity_from_source(source_type, source_id, partnership=partnership,
+                                        data=data)
+            updated += 1
+    return updated
+
+
 # --------------------------------------------------------------------------------------------
 # Duplicate reviews
 # --------------------------------------------------------------------------------------------

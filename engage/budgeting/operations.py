@@ -681,22 +681,13 @@ def refresh_register(now: datetime) -> int:
     engage.core.register_sources): a process's entry follows its phases by the clock and
     counts the ballots confirmed since. Entries already up to date are left alone. Returns
     the entries updated."""
-    from engage.audit.models import EngagementActivity
+    from engage.audit.operations import refresh_sourced_activities
 
-    stored = {
-        a.source_id: (str(a.status), a.participants)
-        for a in db.session.scalars(
-            select(EngagementActivity).where(EngagementActivity.source_type == "budgeting")
-        )
-    }
-    updated = 0
-    for process in db.session.scalars(select(BudgetingProcess).where(
-            BudgetingProcess.organisation_id.is_not(None), BudgetingProcess.theme_id.is_not(None))):
-        data = _register_data(process, now)
-        if stored.get(process.id) != (data.status, data.participants):
-            register_activity(process, None, now)
-            updated += 1
-    return updated
+    registered = db.session.scalars(select(BudgetingProcess).where(
+        BudgetingProcess.organisation_id.is_not(None), BudgetingProcess.theme_id.is_not(None)))
+    return refresh_sourced_activities("budgeting", (
+        (p.id, p.partnership, _register_data(p, now)) for p in registered
+    ))
 
 
 def _register_data(process: BudgetingProcess, now: datetime) -> ActivityData:

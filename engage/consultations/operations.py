@@ -508,28 +508,17 @@ def refresh_register(now: datetime) -> int:
     engage.core.register_sources): an open consultation's entry turns "closed" at its closing
     time and counts the responses submitted since. Published consultations (final) and entries
     already up to date are left alone. Returns the entries updated."""
-    from engage.audit.models import EngagementActivity
+    from engage.audit.operations import ActivityData, refresh_sourced_activities
 
-    stored = {
-        a.source_id: (str(a.status), a.participants)
-        for a in db.session.scalars(
-            select(EngagementActivity).where(EngagementActivity.source_type == "consultation")
-        )
-    }
     changing = db.session.scalars(
         select(Consultation).where(
             Consultation.status.in_((ConsultationStatus.OPEN, ConsultationStatus.CLOSED))
         )
     )
-    updated = 0
-    for consultation in changing:
-        if not consultation.themes:
-            continue
-        entry = register_entry(consultation, now)
-        if stored.get(consultation.id) != (entry["status"], entry["participants"]):
-            sync_register(consultation, None, now)
-            updated += 1
-    return updated
+    return refresh_sourced_activities("consultation", (
+        (c.id, c.partnership, ActivityData(**register_entry(c, now)))
+        for c in changing if c.themes
+    ))
 
 
 def register_entry(consultation: Consultation, now: datetime | None = None) -> dict[str, Any]:
