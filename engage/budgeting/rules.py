@@ -953,16 +953,15 @@ def _rounds(
         if previous is not None and rnd - first_round < len(previous):
             earlier = previous[rnd - first_round].anchors
         if carried:
-            keep = [e for e in heap if e[2] not in carried or not _covers(carried[e[2]], k)]
-            if len(keep) < len(heap):
-                for _, _, p in heap:
-                    if p in carried and _covers(carried[p], k):
-                        removed.append(p)
-                        drops[p] = carried[p]
-                        if p in earlier:
-                            anchors[p] = _point(earlier[p], k - 1)
-                        rb = _min_bound(rb, _until(carried[p], k))
-                heap = keep
+            covered = {p for p, last in carried.items() if _covers(last, k)}
+            for p in [e[2] for e in heap if e[2] in covered]:
+                removed.append(p)
+                drops[p] = carried[p]
+                if p in earlier:
+                    anchors[p] = _point(earlier[p], k - 1)
+                rb = _min_bound(rb, _until(carried[p], k))
+            if removed:
+                heap = [e for e in heap if e[2] not in covered]
                 heapq.heapify(heap)
             carried = None
         best: _Eval | None = None
