@@ -100,6 +100,14 @@ def _managed(process_id: int) -> BudgetingProcess:
     return process
 
 
+def _summary_fragment(process: BudgetingProcess, summary: Any) -> WerkzeugResponse:
+    """The running total (htmx swaps it in while the voter chooses)."""
+    response = make_response(render_template(
+        "budgeting/_summary.html", process=process, summary=summary))
+    response.vary.add("HX-Request")
+    return response
+
+
 def _is_fragment() -> bool:
     return bool(request.headers.get("HX-Request")) and not request.headers.get("HX-Boosted")
 
@@ -230,10 +238,7 @@ def vote(process_id: int) -> Any:
         codes, numbers = _submitted_choices(process)
         summary = operations.summarise_choices(process, codes, numbers)
         if _is_fragment():
-            response = make_response(render_template(
-                "budgeting/_summary.html", process=process, summary=summary))
-            response.vary.add("HX-Request")
-            return response
+            return _summary_fragment(process, summary)
         if request.form.get("age_confirmed") != "yes":
             error = _("Confirm that you are %(age)s or over", age=process.minimum_age)
         elif summary.problem:
@@ -296,10 +301,7 @@ def vote_with_code(process_id: int) -> Any:
         codes, numbers = _submitted_choices(process)
         summary = operations.summarise_choices(process, codes, numbers)
         if _is_fragment():
-            response = make_response(render_template(
-                "budgeting/_summary.html", process=process, summary=summary))
-            response.vary.add("HX-Request")
-            return response
+            return _summary_fragment(process, summary)
         try:
             found = operations.find_voter_code(process, voter_code)
             if operations.code_is_used(process, found):
