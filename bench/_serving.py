@@ -1,4 +1,5 @@
-"""What the load benchmarks share: a free port, a fresh database, a checked subprocess, percentiles.
+"""What the load benchmarks share: a free port, a fresh database, the server's environment, a
+checked subprocess, percentiles.
 
 Not a benchmark itself (`make bench` skips files starting with "_").
 """
@@ -9,6 +10,7 @@ import os
 import socket
 import subprocess
 import sys
+import uuid
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -25,6 +27,29 @@ def percentile(values: list[float], share: float) -> float:
         return 0.0
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
+
+
+def server_env(instance: Path, database_url: str, port: int, *, workers: int, threads: int,
+               real_hashing: bool) -> dict[str, str]:
+    """This process's environment without Engage, Flask and gunicorn settings, plus those of a
+    production-like server on 127.0.0.1:`port` for the benchmark."""
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("ENGAGE_", "FLASK_", "GUNICORN_", "WEB_CONCURRENCY", "REDIS_URL"))}
+    env.update(
+        DATABASE_URL=database_url, SECRET_KEY=uuid.uuid4().hex * 2,
+        ENGAGE_INSTANCE_PATH=str(instance), ENGAGE_ENV="production",
+        ENGAGE_SECURE_COOKIES="0", ENGAGE_HSTS="0", ENGAGE_LOG_FORMAT="json",
+        # Every simulated user comes from 127.0.0.1: lift the per-address limits for the test.
+        ENGAGE_SIGN_IN_LIMIT="1000000 per minute",
+        ENGAGE_SIGN_IN_PER_ACCOUNT_LIMIT="1000 per minute",
+        # Cheap password hashing (as the scale-out test) unless asked: the subject is the load,
+        # not Argon2.
+        **({} if real_hashing else {"ENGAGE_ARGON2_TIME_COST": "1",
+                                    "ENGAGE_ARGON2_MEMORY_KIB": "8192"}),
+        WEB_CONCURRENCY=str(workers), GUNICORN_THREADS=str(threads),
+        GUNICORN_MAX_REQUESTS="0", ENGAGE_BIND=f"127.0.0.1:{port}", PYTHONPATH=str(ROOT),
+    )
+    return env
 
 
 def fresh_database(instance: Path, pg_database: str) -> tuple[str, str]:

@@ -33,7 +33,6 @@ import sys
 import tempfile
 import threading
 import time
-import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
 from http.cookiejar import CookieJar
@@ -43,7 +42,13 @@ from urllib.error import HTTPError, URLError
 from urllib.parse import urlencode
 from urllib.request import HTTPCookieProcessor, HTTPRedirectHandler, Request, build_opener
 
-from _serving import free_port, fresh_database, percentile, run_checked  # bench/_serving.py
+from _serving import (  # bench/_serving.py
+    free_port,
+    fresh_database,
+    percentile,
+    run_checked,
+    server_env,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
@@ -230,22 +235,9 @@ def main() -> int:
 
     instance = Path(tempfile.mkdtemp(prefix="engage-voteload-"))
     database_url, label = fresh_database(instance, PG_DATABASE)
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("ENGAGE_", "FLASK_", "GUNICORN_", "WEB_CONCURRENCY", "REDIS_URL"))}
     port = free_port()
-    env.update(
-        DATABASE_URL=database_url, SECRET_KEY=uuid.uuid4().hex * 2,
-        ENGAGE_INSTANCE_PATH=str(instance), ENGAGE_ENV="production",
-        ENGAGE_SECURE_COOKIES="0", ENGAGE_HSTS="0", ENGAGE_LOG_FORMAT="json",
-        # Every voter comes from 127.0.0.1: lift the per-address sign-in limit for the test.
-        ENGAGE_SIGN_IN_LIMIT="1000000 per minute",
-        ENGAGE_SIGN_IN_PER_ACCOUNT_LIMIT="1000 per minute",
-        # Cheap password hashing (as the scale-out test): the subject is voting, not Argon2.
-        **({} if args.real_hashing else {"ENGAGE_ARGON2_TIME_COST": "1",
-                                          "ENGAGE_ARGON2_MEMORY_KIB": "8192"}),
-        WEB_CONCURRENCY=str(args.workers), GUNICORN_THREADS=str(args.threads),
-        GUNICORN_MAX_REQUESTS="0", ENGAGE_BIND=f"127.0.0.1:{port}", PYTHONPATH=str(ROOT),
-    )
+    env = server_env(instance, database_url, port, workers=args.workers, threads=args.threads,
+                     real_hashing=args.real_hashing)
     flask = str(BIN / "flask")
     print(f"database: {label}; gunicorn {args.workers} workers x {args.threads} threads; "
           f"{args.voters} voters for {args.duration:g} s; resubmit share {args.resubmit:g}")
